@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { loadConfig } from '../config/index.js';
+import { createBerth } from '../app.js';
+
+/** Splits HOST:PORT (IPv6 in brackets) for listen(). */
+function splitListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  return { host: match?.[1] ?? (match?.[2] || '0.0.0.0'), port: Number(match?.[3]) };
+}
+
+/** `berth serve`: runs the registry until SIGTERM/SIGINT, then shuts down gracefully. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the registry')
+    .option('--listen <host:port>', 'address to listen on (default 0.0.0.0:5000)')
+    .option('--data <dir>', 'folder for the embedded database and blob files (default ./data)')
+    .option('--config <file>', 'YAML configuration file')
+    .action(async (options: { listen?: string; data?: string; config?: string }) => {
+      const config = loadConfig({ ...(options.config ? { file: options.config } : {}), flags: { listen: options.listen, data: options.data } });
+      const logger = pino({ level: config.log.level });
+      const berth = await createBerth(config, logger);
+      const { host, port } = splitListen(config.listen);
+      const address = await berth.server.listen({ host, port });
+      logger.info({ address, metadata: berth.locations.metadata, storage: berth.locations.storage }, `berth listening on ${address}, data in ${berth.locations.storage} and ${berth.locations.metadata}`);
+
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal, graceSeconds: config.shutdown.graceSeconds }, 'shutting down: finishing running requests');
+        // Past the grace period, running requests (uploads) are cut; their sessions stay resumable.
+        const timer = setTimeout(() => berth.server.server.closeAllConnections(), config.shutdown.graceSeconds * 1000);
+        timer.unref();
+        berth.close().then(
+          () => {
+            logger.info('stopped');
+            process.exitCode = 0;
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exitCode = 1;
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,3 @@
+export { configSchema, type Config } from './schema.js';
+export { loadConfig, ConfigError, type ConfigSources } from './load-config.js';
+export { listSettings, type Setting } from './settings.js';

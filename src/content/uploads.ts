@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { RegistryError } from '../errors/index.js';
+import { createDigester, isDigestAlgorithm, type Digest, type DigestAlgorithm, type Digester } from '../oci/index.js';
+import type { BlobRecord, MetadataStore, UploadRecord } from '../metadata/metadata-store.js';
+import type { BlobDriver } from '../storage/blob-driver.js';
+import { blobDataPath, uploadDataPath, uploadPrefix } from '../storage/paths.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+/** An inclusive byte range, as Content-Range carries it (distribution-spec, chunked upload). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** What the client said about a chunk it is sending. */
+export interface ChunkOptions {
+  /** From Content-Range: the chunk must start at the session's offset. */
+  range?: ByteRange;
+  /** From Content-Length: the chunk must be exactly this long. */
+  length?: number;
+}
+
+/** A finished upload: the blob, and when its session began (for upload-duration metrics). */
+export interface CompletedUpload extends BlobRecord {
+  startedAt: Date;
+}
+
+// Hash states of sessions whose bytes went through this process. Past this many, the oldest
+// are dropped: their sessions still complete, by re-hashing the stored bytes.
+const MAX_HASH_STATES = 10_000;
+
+/**
+ * Upload sessions: start, append chunks, complete into a content-addressed blob, cancel.
+ * Bytes go to uploads/<id>/data and reach the blob path only by an atomic move after the digest
+ * is verified, so a kill -9 at any moment leaves no partial blob readable.
+ */
+export class UploadService {
+  private readonly hashes = new Map<string, { offset: number; digester: Digester }>();
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly driver: BlobDriver,
+  ) {}
+
+  /** Opens a session; algorithm from `?digest-algorithm=` (sha256 by default). */
+  async start(repository: string, algorithm = 'sha256'): Promise<UploadRecord> {
+    if (!isDigestAlgorithm(algorithm)) {
+      throw new RegistryError('DIGEST_INVALID', { detail: { algorithm, reason: 'unsupported digest algorithm; use sha256 or sha512' } });
+    }
+    const id = randomUUID();
+    const writer = await this.driver.writer(uploadDataPath(id));
+    await writer.commit();
+    const upload = await this.store.uploads.create({ id, repository, algorithm });
+    this.remember(id, 0, createDigester(algorithm));
+    return upload;
+  }
+
+  /** The session, or BLOB_UPLOAD_UNKNOWN when it is gone or belongs to another repository. */
+  async status(repository: string, id: string): Promise<UploadRecord> {
+    const upload = await this.store.uploads.get(id);
+    if (!upload || upload.repository !== repository) {
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', { detail: { upload: id } });
+    }
+    return upload;
+  }
+
+  /** Appends a chunk (PATCH). A chunk that fails part-way changes nothing. */
+  async append(repository: string, id: string, body: AsyncIterable<Uint8Array>, options: ChunkOptions): Promise<UploadRecord> {
+    return this.mutex.run(id, async () => this.appendLocked(await this.status(repository, id), body, options));
+  }
+
+  /** Closes the session (PUT ?digest=), with an optional final chunk, into a committed blob. */
+  async complete(
+    repository: string,
+    id: string,
+    digest: Digest,
+    body: AsyncIterable<Uint8Array> | undefined,
+    options: ChunkOptions,
+  ): Promise<CompletedUpload> {
+    return this.mutex.run(id, async () => {
+      let upload = await this.status(repository, id);
+      if (body) upload = await this.appendLocked(upload, body, options);
+      const computed = await this.digestOf(upload, digest.algorithm);
+      if (computed.toString() !== digest.toString()) {
+        throw new RegistryError('DIGEST_INVALID', { detail: { expected: digest.toString(), computed: computed.toString() } });
+      }
+      await this.placeBlob(uploadDataPath(id), digest, upload.offset);
+      await this.store.blobs.commit(repository, digest.toString(), upload.offset);
+      await this.forget(id);
+      return { digest: digest.toString(), size: upload.offset, startedAt: upload.createdAt };
+    });
+  }
+
+  /** A whole blob in one request (POST ?digest=). */
+  async pushMonolithic(repository: string, digest: Digest, body: AsyncIterable<Uint8Array>, options: ChunkOptions): Promise<CompletedUpload> {
+    const upload = await this.start(repository, digest.algorithm);
+    try {
+      return await this.complete(repository, upload.id, digest, body, options);
+    } catch (error) {
+      await this.forget(upload.id);
+      throw error;
+    }
+  }
+
+  /** Cancels the session (DELETE); BLOB_UPLOAD_UNKNOWN when there is none. */
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.mutex.run(id, async () => {
+      await this.status(repository, id);
+      await this.forget(id);
+    });
+  }
+
+  private async appendLocked(upload: UploadRecord, body: AsyncIterable<Uint8Array>, options: ChunkOptions): Promise<UploadRecord> {
+    const { range, length } = options;
+    if (range && range.start !== upload.offset) throw outOfOrder(upload, `chunk starts at ${range.start}, expected ${upload.offset}`);
+    const expected = range ? range.end - range.start + 1 : length;
+    if (range && length !== undefined && expected !== length) {
+      throw new RegistryError('SIZE_INVALID', { detail: { reason: `Content-Range covers ${expected} bytes but Content-Length is ${length}` } });
+    }
+    const state = this.hashes.get(upload.id);
+    const digester = state?.offset === upload.offset ? state.digester.copy() : undefined;
+    const writer = await this.driver.writer(uploadDataPath(upload.id), { offset: upload.offset });
+    let received = 0;
+    try {
+      for await (const chunk of body) {
+        received += chunk.length;
+        if (expected !== undefined && received > expected) throw sizeMismatch(expected, received, 'more');
+        digester?.update(chunk);
+        await writer.write(chunk);
+      }
+      if (expected !== undefined && received !== expected) throw sizeMismatch(expected, received, 'fewer');
+      await writer.commit();
+    } catch (error) {
+      // Nothing is recorded: the next writer opens at the old offset and cuts these bytes off.
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
+    const offset = upload.offset + received;
+    if (received > 0 && !(await this.store.uploads.advance(upload.id, upload.offset, offset))) {
+      throw outOfOrder(await this.status(upload.repository, upload.id), 'another request moved this upload on');
+    }
+    if (digester) this.remember(upload.id, offset, digester);
+    return { ...upload, offset, updatedAt: new Date() };
+  }
+
+  /** The digest of the session's bytes: the hash state when this process saw them all, else a re-hash. */
+  private async digestOf(upload: UploadRecord, algorithm: DigestAlgorithm): Promise<Digest> {
+    const state = this.hashes.get(upload.id);
+    if (state && state.offset === upload.offset && state.digester.algorithm === algorithm) {
+      this.hashes.delete(upload.id);
+      return state.digester.digest();
+    }
+    const digester = createDigester(algorithm);
+    const reader = await this.driver.reader(uploadDataPath(upload.id), { length: upload.offset });
+    for await (const chunk of reader) digester.update(chunk as Uint8Array);
+    return digester.digest();
+  }
+
+  /** Moves verified bytes to the blob's path, unless an identical blob is already there. */
+  private async placeBlob(from: string, digest: Digest, size: number): Promise<void> {
+    const target = blobDataPath(digest);
+    const existing = await this.driver.stat(target);
+    if (existing?.size === size) return;
+    await this.driver.move(from, target);
+  }
+
+  private remember(id: string, offset: number, digester: Digester): void {
+    this.hashes.delete(id);
+    this.hashes.set(id, { offset, digester });
+    if (this.hashes.size > MAX_HASH_STATES) {
+      const oldest = this.hashes.keys().next().value;
+      if (oldest !== undefined) this.hashes.delete(oldest);
+    }
+  }
+
+  private async forget(id: string): Promise<void> {
+    this.hashes.delete(id);
+    await this.store.uploads.delete(id);
+    await this.driver.delete(uploadPrefix(id));
+  }
+}
+
+function outOfOrder(upload: UploadRecord, reason: string): RegistryError {
+  // distribution-spec: out-of-order chunks get 416; Range tells the client where to resume.
+  return new RegistryError('RANGE_INVALID', {
+    detail: { reason, offset: upload.offset },
+    headers: { Range: `0-${Math.max(upload.offset - 1, 0)}`, 'Docker-Upload-UUID': upload.id },
+  });
+}
+
+function sizeMismatch(expected: number, received: number, direction: 'more' | 'fewer'): RegistryError {
+  return new RegistryError('SIZE_INVALID', {
+    detail: { reason: `the body has ${direction} bytes than announced`, expected, received: direction === 'more' ? `>${expected}` : received },
+  });
+}

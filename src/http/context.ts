@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { BlobService } from '../content/blobs.js';
+import type { ManifestService } from '../content/manifests.js';
+import type { UploadService } from '../content/uploads.js';
+import type { HttpMetrics } from './middleware/metrics.js';
+
+/** The registry services the HTTP layer calls; app.ts builds them. */
+export interface RegistryServices {
+  uploads: UploadService;
+  blobs: BlobService;
+  manifests: ManifestService;
+}
+
+/** What every /v2 handler gets: the request, the reply, the services and the query. */
+export interface V2Context {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  services: RegistryServices;
+  config: Config;
+  metrics: HttpMetrics;
+  query: URLSearchParams;
+}
+
+/** The request body as a byte stream, counted into bytes-received; Berth never buffers blob bodies. */
+export async function* bodyOf(ctx: V2Context): AsyncIterable<Uint8Array> {
+  for await (const chunk of ctx.request.raw as AsyncIterable<Buffer>) {
+    ctx.metrics.bytesReceived.inc(chunk.length);
+    yield chunk;
+  }
+}
+
+/** True when the request carries a body (a non-zero Content-Length, or chunked encoding). */
+export function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return request.headers['transfer-encoding'] !== undefined;
+}

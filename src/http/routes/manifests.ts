@@ -1,0 +1,45 @@
+import { RegistryError } from '../../errors/index.js';
+import { bareMediaType, parseReference } from '../../oci/index.js';
+import type { V2Context } from '../context.js';
+import { readBoundedBody } from '../read-body.js';
+
+/** GET and HEAD /v2/<name>/manifests/<reference>: the stored bytes with their stored media type. */
+export async function getManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
+  const manifest = await ctx.services.manifests.get(name, parseReference(referenceText));
+  ctx.reply
+    .header('Content-Type', manifest.mediaType)
+    .header('Docker-Content-Digest', manifest.digest)
+    .header('ETag', `"${manifest.digest}"`)
+    .header('Content-Length', String(manifest.size));
+  if (ctx.request.method === 'HEAD') {
+    await ctx.reply.send();
+    return;
+  }
+  ctx.metrics.bytesSent.inc(manifest.size);
+  await ctx.reply.send(Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength));
+}
+
+/** PUT /v2/<name>/manifests/<reference>[?tag=…]: 201 with Location, digest, OCI-Subject, OCI-Tag. */
+export async function putManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
+  const reference = parseReference(referenceText);
+  const tags = ctx.query.getAll('tag');
+  if (tags.length > 0 && reference.kind !== 'digest') {
+    throw new RegistryError('TAG_INVALID', { detail: { reason: '?tag= is accepted only when pushing by digest' } });
+  }
+  const bytes = await readBoundedBody(ctx.request, ctx.config.manifests.maxBytes);
+  const pushed = await ctx.services.manifests.put(name, reference, bytes, bareMediaType(ctx.request.headers['content-type']), tags);
+  ctx.reply
+    .code(201)
+    .header('Location', `/v2/${name}/manifests/${pushed.digest}`)
+    .header('Docker-Content-Digest', pushed.digest)
+    .header('Content-Length', '0');
+  if (pushed.subject) ctx.reply.header('OCI-Subject', pushed.subject);
+  if (tags.length > 0) ctx.reply.header('OCI-Tag', pushed.tags.join(', '));
+  await ctx.reply.send();
+}
+
+/** DELETE /v2/<name>/manifests/<reference>: a tag alone, or the manifest and its tags (202). */
+export async function deleteManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
+  await ctx.services.manifests.delete(name, parseReference(referenceText));
+  await ctx.reply.code(202).header('Content-Length', '0').send();
+}

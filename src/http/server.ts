@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import { RegistryError, errorBody } from '../errors/index.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { BlobDriver } from '../storage/blob-driver.js';
+import type { RegistryServices, V2Context } from './context.js';
+import { HttpMetrics } from './middleware/metrics.js';
+import { deleteBlob, getBlob } from './routes/blobs.js';
+import { listReferrers, listRepositories, listTags } from './routes/listing.js';
+import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
+import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
+import { parseV2Path, type V2Target } from './v2-path.js';
+
+/** What the HTTP layer needs from the composition root. */
+export interface ServerDeps {
+  config: Config;
+  logger: FastifyBaseLogger;
+  services: RegistryServices;
+  store: MetadataStore;
+  driver: BlobDriver;
+  metrics?: HttpMetrics;
+}
+
+type Handler = (ctx: V2Context) => Promise<void>;
+
+/** The route table: which method does what on each kind of /v2 path. */
+function handlerFor(target: V2Target, method: string): Handler | undefined {
+  const get = method === 'GET' || method === 'HEAD';
+  switch (target.kind) {
+    case 'base':
+      return get ? async (ctx) => void (await ctx.reply.header('Content-Type', 'application/json').send('{}')) : undefined;
+    case 'catalog':
+      return method === 'GET' ? listRepositories : undefined;
+    case 'blob':
+      if (get) return (ctx) => getBlob(ctx, target.name, target.digest);
+      return method === 'DELETE' ? (ctx) => deleteBlob(ctx, target.name, target.digest) : undefined;
+    case 'uploads':
+      return method === 'POST' ? (ctx) => startUpload(ctx, target.name) : undefined;
+    case 'upload':
+      return {
+        GET: (ctx: V2Context) => uploadStatus(ctx, target.name, target.id),
+        PATCH: (ctx: V2Context) => patchUpload(ctx, target.name, target.id),
+        PUT: (ctx: V2Context) => completeUpload(ctx, target.name, target.id),
+        DELETE: (ctx: V2Context) => cancelUpload(ctx, target.name, target.id),
+      }[method];
+    case 'manifest':
+      if (get) return (ctx) => getManifest(ctx, target.name, target.reference);
+      if (method === 'PUT') return (ctx) => putManifest(ctx, target.name, target.reference);
+      return method === 'DELETE' ? (ctx) => deleteManifest(ctx, target.name, target.reference) : undefined;
+    case 'tags':
+      return method === 'GET' ? (ctx) => listTags(ctx, target.name) : undefined;
+    case 'referrers':
+      return method === 'GET' ? (ctx) => listReferrers(ctx, target.name, target.digest) : undefined;
+  }
+}
+
+function sendError(reply: FastifyReply, error: RegistryError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(error.status).header('Content-Type', 'application/json').send(JSON.stringify(errorBody(error)));
+}
+
+/** Translates anything thrown into the spec's error envelope; unknown errors log their cause. */
+function toRegistryError(error: unknown, request: FastifyRequest): RegistryError {
+  if (error instanceof RegistryError) return error;
+  const code = (error as { code?: string }).code;
+  const status = (error as { statusCode?: number }).statusCode;
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_ERR_CTP_EMPTY_TYPE' || (status !== undefined && status >= 400 && status < 500)) {
+    return new RegistryError('UNSUPPORTED', { status: status ?? 400, detail: { reason: (error as Error).message } });
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  return new RegistryError('UNKNOWN', { cause: error });
+}
+
+/** Builds the Fastify server: /v2 (the registry API), /metrics, /healthz, /readyz. */
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const metrics = deps.metrics ?? new HttpMetrics();
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One log line per request, written in onResponse below (Fastify's own would be two).
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    // Repository names are not router parameters (they hold slashes); /v2 is parsed by v2-path.ts.
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
+    forceCloseConnections: 'idle',
+  });
+
+  // Bodies stay raw streams: blobs are piped, manifests read with a size bound, nothing parsed.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('Docker-Distribution-API-Version', 'registry/2.0').header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = (request.routeOptions.config as { metricsRoute?: string }).metricsRoute ?? routeLabel(request);
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.duration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, remote: request.ip },
+      'request',
+    );
+  });
+
+  app.setErrorHandler(async (error, request, reply) => sendError(reply, toRegistryError(error, request)));
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, new RegistryError('NOT_FOUND', { detail: { path: request.url.split('?')[0] } })));
+
+  const v2 = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const [path = '', query = ''] = request.url.split('?', 2) as [string, string?];
+    const target = parseV2Path(path);
+    if (!target) throw new RegistryError('NOT_FOUND', { detail: { path } });
+    const handler = handlerFor(target, request.method);
+    if (!handler) throw new RegistryError('METHOD_NOT_ALLOWED', { detail: { method: request.method, path } });
+    await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query) });
+  };
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+  app.route({ method: [...methods], url: '/v2', handler: v2 });
+  app.route({ method: [...methods], url: '/v2/*', handler: v2 });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('Content-Type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    await deps.store.ping().then(
+      () => (checks.metadata = 'ok'),
+      (error: Error) => (checks.metadata = error.message),
+    );
+    await deps.driver.stat('readyz-probe').then(
+      () => (checks.storage = 'ok'),
+      (error: Error) => (checks.storage = error.message),
+    );
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  return app;
+}
+
+/** A low-cardinality route label for metrics: the kind of /v2 resource, never the name. */
+function routeLabel(request: FastifyRequest): string {
+  const path = request.url.split('?', 1)[0] ?? '';
+  if (!path.startsWith('/v2')) return request.routeOptions.url ?? 'unmatched';
+  try {
+    return `v2:${parseV2Path(path)?.kind ?? 'unmatched'}`;
+  } catch {
+    return 'v2:invalid';
+  }
+}

@@ -1,0 +1,38 @@
+import { sql, type Kysely } from 'kysely';
+import { KyselyBlobStore } from './blob-store.js';
+import { KyselyManifestStore } from './manifest-store.js';
+import type { MetadataStore } from './metadata-store.js';
+import { KyselyRepositoryStore } from './repository-store.js';
+import type { Database, MetadataDialect } from './schema.js';
+import { KyselyUploadStore } from './upload-store.js';
+
+/**
+ * The MetadataStore over a migrated Kysely database, the same code for SQLite and PostgreSQL.
+ * Dialect differences stay small: PostgreSQL takes row locks where SQLite's single writer makes
+ * them unnecessary (and unsupported). Owns `db`: close() destroys it.
+ */
+export class KyselyMetadataStore implements MetadataStore {
+  readonly repositories: KyselyRepositoryStore;
+  readonly blobs: KyselyBlobStore;
+  readonly manifests: KyselyManifestStore;
+  readonly uploads: KyselyUploadStore;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: MetadataDialect,
+  ) {
+    const rowLocks = dialect === 'postgres';
+    this.repositories = new KyselyRepositoryStore(db);
+    this.blobs = new KyselyBlobStore(db, rowLocks);
+    this.manifests = new KyselyManifestStore(db, rowLocks);
+    this.uploads = new KyselyUploadStore(db);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

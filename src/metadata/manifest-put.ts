@@ -1,0 +1,123 @@
+/**
+ * ManifestStore.put: the one write that must see its references and keep them until it commits.
+ *
+ * In PostgreSQL (READ COMMITTED) the check locks the repository blob links and child manifests it
+ * found with `FOR SHARE`. A concurrent `blobs.unlink` / `manifests.delete` takes `FOR UPDATE` on
+ * its target first and only then, in a new statement, looks for references: either it waits for
+ * this put to commit and then sees its references, or this put waits for the delete and then
+ * finds the row gone and reports it missing. SQLite runs one write transaction at a time.
+ */
+import type { Kysely } from 'kysely';
+import type { ManifestInput, PutManifestResult } from './metadata-store.js';
+import { ensureRepositoryId, findRepositoryId } from './repository-store.js';
+import type { Database, ManifestReferencesTable } from './schema.js';
+
+// Rows per statement: under SQLite's and PostgreSQL's bound-parameter limits with room to spare.
+const BATCH = 500;
+
+/** Stores `input` when all its references are present; see ManifestStore.put. */
+export async function putManifest(
+  db: Kysely<Database>,
+  rowLocks: boolean,
+  input: ManifestInput,
+): Promise<PutManifestResult> {
+  const blobs = unique(input.blobs);
+  const children = unique(input.manifests);
+  // One order for every writer, so two puts upserting the same tags can't deadlock.
+  const tags = unique(input.tags).sort();
+  return db.transaction().execute(async (trx): Promise<PutManifestResult> => {
+    const existingId = await findRepositoryId(trx, input.repository);
+    const linked = await presentDigests(trx, 'repository_blobs', existingId, blobs, rowLocks);
+    const present = await presentDigests(trx, 'manifests', existingId, children, rowLocks);
+    const missingBlobs = blobs.filter((digest) => !linked.has(digest));
+    const missingManifests = children.filter((digest) => !present.has(digest));
+    if (missingBlobs.length > 0 || missingManifests.length > 0) {
+      return { status: 'missing', blobs: missingBlobs, manifests: missingManifests };
+    }
+
+    const repositoryId = existingId ?? (await ensureRepositoryId(trx, input.repository));
+    const now = Date.now();
+    // Same digest, same bytes: an existing row is already this manifest.
+    await trx
+      .insertInto('manifests')
+      .values({
+        repository_id: repositoryId,
+        digest: input.digest,
+        media_type: input.mediaType,
+        artifact_type: input.artifactType ?? null,
+        subject: input.subject ?? null,
+        size: input.bytes.byteLength,
+        bytes: Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength),
+        annotations: input.annotations === undefined ? null : JSON.stringify(input.annotations),
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+      .execute();
+
+    const references: ManifestReferencesTable[] = [
+      ...blobs.map((digest) => reference(repositoryId, input.digest, digest, 'blob')),
+      ...children.map((digest) => reference(repositoryId, input.digest, digest, 'manifest')),
+    ];
+    for (const batch of batches(references)) {
+      await trx
+        .insertInto('manifest_references')
+        .values(batch)
+        .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'reference_digest', 'kind']).doNothing())
+        .execute();
+    }
+
+    for (const batch of batches(tags)) {
+      await trx
+        .insertInto('tags')
+        .values(batch.map((name) => ({ repository_id: repositoryId, name, digest: input.digest, updated_at: now })))
+        .onConflict((oc) =>
+          oc.columns(['repository_id', 'name']).doUpdateSet((eb) => ({
+            digest: eb.ref('excluded.digest'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+    return { status: 'stored' };
+  });
+}
+
+/** Which of `digests` the repository has in `table`, share-locked when `rowLocks`. */
+async function presentDigests(
+  trx: Kysely<Database>,
+  table: 'repository_blobs' | 'manifests',
+  repositoryId: number | undefined,
+  digests: string[],
+  rowLocks: boolean,
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (repositoryId === undefined) return found;
+  for (const batch of batches(digests)) {
+    const rows = await trx
+      .selectFrom(table)
+      .select('digest')
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', batch)
+      .$if(rowLocks, (q) => q.forShare())
+      .execute();
+    for (const row of rows) found.add(row.digest);
+  }
+  return found;
+}
+
+function reference(
+  repositoryId: number,
+  manifestDigest: string,
+  referenceDigest: string,
+  kind: ManifestReferencesTable['kind'],
+): ManifestReferencesTable {
+  return { repository_id: repositoryId, manifest_digest: manifestDigest, reference_digest: referenceDigest, kind };
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+function* batches<T>(values: readonly T[]): Generator<T[]> {
+  for (let start = 0; start < values.length; start += BATCH) yield values.slice(start, start + BATCH);
+}

@@ -1,0 +1,141 @@
+import type { Kysely } from 'kysely';
+import { putManifest } from './manifest-put.js';
+import type {
+  ManifestInput,
+  ManifestRecord,
+  ManifestStore,
+  PageRequest,
+  PutManifestResult,
+  ReferrerRecord,
+  UnlinkResult,
+} from './metadata-store.js';
+import { pageLimit } from './page.js';
+import { findRepositoryId } from './repository-store.js';
+import type { Database } from './schema.js';
+
+/**
+ * Manifests, tags and referrers through Kysely. `rowLocks` (PostgreSQL) makes delete lock the
+ * manifest `FOR UPDATE` before looking for indexes that list it; see manifest-put.ts.
+ */
+export class KyselyManifestStore implements ManifestStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly rowLocks: boolean,
+  ) {}
+
+  async put(input: ManifestInput): Promise<PutManifestResult> {
+    return putManifest(this.db, this.rowLocks, input);
+  }
+
+  async get(repository: string, digest: string): Promise<ManifestRecord | undefined> {
+    const row = await this.db
+      .selectFrom('manifests')
+      .innerJoin('repositories', 'repositories.id', 'manifests.repository_id')
+      .select(['manifests.digest', 'manifests.media_type', 'manifests.size', 'manifests.bytes'])
+      .where('repositories.name', '=', repository)
+      .where('manifests.digest', '=', digest)
+      .executeTakeFirst();
+    return row && { digest: row.digest, mediaType: row.media_type, size: row.size, bytes: row.bytes };
+  }
+
+  async getByTag(repository: string, tag: string): Promise<ManifestRecord | undefined> {
+    const row = await this.db
+      .selectFrom('tags')
+      .innerJoin('repositories', 'repositories.id', 'tags.repository_id')
+      .innerJoin('manifests', (join) =>
+        join
+          .onRef('manifests.repository_id', '=', 'tags.repository_id')
+          .onRef('manifests.digest', '=', 'tags.digest'),
+      )
+      .select(['manifests.digest', 'manifests.media_type', 'manifests.size', 'manifests.bytes'])
+      .where('repositories.name', '=', repository)
+      .where('tags.name', '=', tag)
+      .executeTakeFirst();
+    return row && { digest: row.digest, mediaType: row.media_type, size: row.size, bytes: row.bytes };
+  }
+
+  async delete(repository: string, digest: string): Promise<UnlinkResult> {
+    return this.db.transaction().execute(async (trx): Promise<UnlinkResult> => {
+      const repositoryId = await findRepositoryId(trx, repository);
+      if (repositoryId === undefined) return { status: 'unknown' };
+      // Lock first; the index check below is a new statement, so under READ COMMITTED it sees an
+      // index put that committed while we waited for this lock.
+      const target = await trx
+        .selectFrom('manifests')
+        .select('digest')
+        .where('repository_id', '=', repositoryId)
+        .where('digest', '=', digest)
+        .$if(this.rowLocks, (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (target === undefined) return { status: 'unknown' };
+      const index = await trx
+        .selectFrom('manifest_references')
+        .select('manifest_digest')
+        .where('repository_id', '=', repositoryId)
+        .where('reference_digest', '=', digest)
+        .where('kind', '=', 'manifest')
+        .orderBy('manifest_digest')
+        .limit(1)
+        .executeTakeFirst();
+      if (index !== undefined) return { status: 'referenced', by: index.manifest_digest };
+      // Referrers (manifests whose subject is this one) stay: the referrers API lists them still.
+      await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
+      await trx
+        .deleteFrom('manifest_references')
+        .where('repository_id', '=', repositoryId)
+        .where('manifest_digest', '=', digest)
+        .execute();
+      await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
+      return { status: 'deleted' };
+    });
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('tags')
+      .where('repository_id', '=', (eb) => eb.selectFrom('repositories').select('id').where('name', '=', repository))
+      .where('name', '=', tag)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async listTags(repository: string, page: PageRequest): Promise<string[]> {
+    const limit = pageLimit(page);
+    if (limit === 0) return [];
+    const after = page.after;
+    const rows = await this.db
+      .selectFrom('tags')
+      .innerJoin('repositories', 'repositories.id', 'tags.repository_id')
+      .select('tags.name')
+      .where('repositories.name', '=', repository)
+      .$if(after !== undefined, (q) => q.where('tags.name', '>', after ?? ''))
+      .orderBy('tags.name')
+      .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
+      .execute();
+    return rows.map((row) => row.name);
+  }
+
+  async referrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]> {
+    const rows = await this.db
+      .selectFrom('manifests')
+      .innerJoin('repositories', 'repositories.id', 'manifests.repository_id')
+      .select([
+        'manifests.digest',
+        'manifests.media_type',
+        'manifests.size',
+        'manifests.artifact_type',
+        'manifests.annotations',
+      ])
+      .where('repositories.name', '=', repository)
+      .where('manifests.subject', '=', subject)
+      .$if(artifactType !== undefined, (q) => q.where('manifests.artifact_type', '=', artifactType ?? ''))
+      .orderBy('manifests.digest')
+      .execute();
+    return rows.map((row) => {
+      const referrer: ReferrerRecord = { digest: row.digest, mediaType: row.media_type, size: row.size };
+      if (row.artifact_type !== null) referrer.artifactType = row.artifact_type;
+      if (row.annotations !== null) referrer.annotations = JSON.parse(row.annotations) as Record<string, string>;
+      return referrer;
+    });
+  }
+}

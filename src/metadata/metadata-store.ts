@@ -1,0 +1,152 @@
+/**
+ * MetadataStore: everything about content except blob bytes — repositories, which blobs each
+ * repository may see, manifests (their bytes too), tags, referrers and upload sessions.
+ * One method per question content/ asks; split by role so no interface grows past a handful.
+ * Digests and names cross this seam as plain strings the services have already validated.
+ * Each method is one transaction: a method either changes everything it says or nothing.
+ */
+export interface MetadataStore {
+  /** "sqlite" or "postgres", for logs and /readyz. */
+  readonly dialect: string;
+  readonly repositories: RepositoryStore;
+  readonly blobs: BlobStore;
+  readonly manifests: ManifestStore;
+  readonly uploads: UploadStore;
+  /** Resolves when the database answers a trivial query; throws otherwise. */
+  ping(): Promise<void>;
+  /** Closes connections. */
+  close(): Promise<void>;
+}
+
+/** A page request: names strictly after `after`, in byte order, `limit` at most. */
+export interface PageRequest {
+  limit?: number;
+  after?: string;
+}
+
+/** Repositories exist once a blob is linked or a manifest put into them. */
+export interface RepositoryStore {
+  /** Repository names in byte ("ASCIIbetical") order. */
+  list(page: PageRequest): Promise<string[]>;
+  exists(name: string): Promise<boolean>;
+}
+
+/** Committed blobs (global, by digest) and the links that let a repository see them. */
+export interface BlobStore {
+  /**
+   * Records a blob whose bytes are already at their content-addressed path and links it to the
+   * repository (created when new). Safe to repeat and to race: both callers succeed.
+   */
+  commit(repository: string, digest: string, size: number): Promise<void>;
+  /** The blob's size when the repository may see it. */
+  stat(repository: string, digest: string): Promise<BlobRecord | undefined>;
+  /** The blob's size when any repository holds it (mount without `from`). */
+  statAny(digest: string): Promise<BlobRecord | undefined>;
+  /**
+   * Links an existing blob into `repository`: from `from` when given (only if `from` links it),
+   * otherwise from anywhere it is committed. Returns the blob, or undefined when it can't.
+   */
+  mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined>;
+  /**
+   * Removes the repository's link to the blob, unless a manifest of that repository references
+   * it (then nothing changes). The bytes stay for GC.
+   */
+  unlink(repository: string, digest: string): Promise<UnlinkResult>;
+}
+
+/** A committed blob. */
+export interface BlobRecord {
+  digest: string;
+  size: number;
+}
+
+/** What an unlink or a delete did. `referenced` names a manifest that still needs the target. */
+export type UnlinkResult = { status: 'deleted' } | { status: 'unknown' } | { status: 'referenced'; by: string };
+
+/** A manifest to store; its references were extracted and validated by content/. */
+export interface ManifestInput {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  /** The bytes exactly as pushed (distribution-spec: stored in the exact byte representation). */
+  bytes: Uint8Array;
+  /** artifactType, or for an image manifest without one its config media type (referrers API). */
+  artifactType?: string;
+  /** The `subject` digest, when the manifest has one. */
+  subject?: string;
+  annotations?: Record<string, string>;
+  /** Digests of config and layers that must be linked in the repository (foreign layers left out). */
+  blobs: string[];
+  /** Digests of child manifests (an index's `manifests`) that must exist in the repository. */
+  manifests: string[];
+  /** Tags to point at this manifest in the same transaction. */
+  tags: string[];
+}
+
+/** A stored manifest. */
+export interface ManifestRecord {
+  digest: string;
+  mediaType: string;
+  size: number;
+  bytes: Uint8Array;
+}
+
+/** A descriptor of a manifest whose `subject` is some digest (referrers API). */
+export interface ReferrerRecord {
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+/** The outcome of {@link ManifestStore.put}: stored, or refused naming what is missing. */
+export type PutManifestResult = { status: 'stored' } | { status: 'missing'; blobs: string[]; manifests: string[] };
+
+/** Manifests, tags and referrers. */
+export interface ManifestStore {
+  /**
+   * Stores the manifest and points its tags at it, in one transaction — but only when every
+   * referenced blob is linked and every child manifest exists in the repository; otherwise
+   * nothing changes and the missing digests are returned. Repeating a put is harmless; two puts of
+   * the same tag both succeed and the tag ends on one of them.
+   */
+  put(input: ManifestInput): Promise<PutManifestResult>;
+  get(repository: string, digest: string): Promise<ManifestRecord | undefined>;
+  getByTag(repository: string, tag: string): Promise<ManifestRecord | undefined>;
+  /**
+   * Deletes the manifest and every tag pointing at it, unless an index in the repository still
+   * lists it as a child (then nothing changes). Its referrers are kept.
+   */
+  delete(repository: string, digest: string): Promise<UnlinkResult>;
+  /** Removes one tag; the manifest stays. False when there was no such tag. */
+  deleteTag(repository: string, tag: string): Promise<boolean>;
+  /** Tags in byte order. */
+  listTags(repository: string, page: PageRequest): Promise<string[]>;
+  /** Manifests of the repository whose subject is `subject`, optionally of one artifactType. */
+  referrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]>;
+}
+
+/** An upload session: its bytes live in the BlobDriver, its state here. */
+export interface UploadRecord {
+  id: string;
+  repository: string;
+  algorithm: string;
+  /** Bytes accepted so far (the next chunk starts here). */
+  offset: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Upload sessions, shared by every node. */
+export interface UploadStore {
+  create(upload: { id: string; repository: string; algorithm: string }): Promise<UploadRecord>;
+  get(id: string): Promise<UploadRecord | undefined>;
+  /**
+   * Moves the offset from `expected` to `offset` (compare-and-set), so two PATCHes racing on one
+   * session can't both win. False when the offset was no longer `expected` or the session is gone.
+   */
+  advance(id: string, expected: number, offset: number): Promise<boolean>;
+  /** Removes the session; false when it did not exist. */
+  delete(id: string): Promise<boolean>;
+}

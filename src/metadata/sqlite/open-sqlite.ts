@@ -1,0 +1,75 @@
+/**
+ * The embedded backend: one better-sqlite3 connection in WAL mode behind Kysely.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely';
+import { KyselyMetadataStore } from '../kysely-metadata-store.js';
+import { migrateToLatest } from '../migrations/index.js';
+import type { Database } from '../schema.js';
+
+/** Where the SQLite database lives. */
+export interface SqliteOptions {
+  /** The database file; its directory is created. `:memory:` for a throwaway database. */
+  path: string;
+  /** How long a writer waits for another process's lock before SQLITE_BUSY. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating when new) and migrates a SQLite metadata store. */
+export async function openSqlite(options: SqliteOptions): Promise<KyselyMetadataStore> {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const database = new BetterSqlite3(options.path);
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
+    database.pragma('foreign_keys = ON');
+    // With WAL, NORMAL loses at most the last transactions on power loss, never consistency.
+    database.pragma('synchronous = NORMAL');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  try {
+    await migrateToLatest(db, 'sqlite');
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyMetadataStore(db, 'sqlite');
+}
+
+/**
+ * Kysely's SQLite driver, with transactions begun IMMEDIATE: a transaction that reads and then
+ * writes holds the write lock from its start, so it never fails with SQLITE_BUSY on upgrading
+ * when another process (a CLI command, a second server by mistake) writes the same file;
+ * it waits up to busy_timeout instead. Within this process Kysely already runs one at a time.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}

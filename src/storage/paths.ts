@@ -1,0 +1,30 @@
+/**
+ * Where bytes live in a BlobDriver. The layout:
+ *
+ * ```
+ * <root>/
+ *   blobs/<algorithm>/<first two hex>/<encoded>/data   committed blobs, content-addressed,
+ *                                                       shared by every repository
+ *   uploads/<upload id>/data                           an upload session's bytes so far
+ * ```
+ *
+ * Which repository may see which blob is metadata (repository blob links), not a path: the same
+ * layer pushed to ten repositories is stored once. Manifests live in the metadata store.
+ * A blob reaches its path only by an atomic move of a complete, verified upload.
+ */
+import type { Digest } from '../oci/digest.js';
+
+/** The path of a committed blob's bytes. */
+export function blobDataPath(digest: Digest): string {
+  return `blobs/${digest.algorithm}/${digest.encoded.slice(0, 2)}/${digest.encoded}/data`;
+}
+
+/** The prefix that holds everything of one upload session. */
+export function uploadPrefix(uploadId: string): string {
+  return `uploads/${uploadId}`;
+}
+
+/** The path of an upload session's bytes. */
+export function uploadDataPath(uploadId: string): string {
+  return `${uploadPrefix(uploadId)}/data`;
+}

@@ -1,0 +1,48 @@
+/**
+ * The MetadataStore suite every backend passes (SQLite and PostgreSQL run the same tests).
+ * Each test gets a store of its own from the factory and cleans it up afterwards.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MetadataStore } from '../../src/metadata/metadata-store.js';
+import { blobCases } from './blob-cases.js';
+import { concurrencyCases } from './concurrency-cases.js';
+import { manifestCases } from './manifest-cases.js';
+import { repositoryCases } from './repository-cases.js';
+import { tagAndReferrerCases } from './tag-and-referrer-cases.js';
+import { uploadCases } from './upload-cases.js';
+
+/** Makes an empty, migrated store and a way to dispose of it. */
+export type MetadataStoreFactory = () => Promise<{ store: MetadataStore; cleanup: () => Promise<void> }>;
+
+/** Declares one test that runs `body` against a fresh store. */
+export type StoreTest = (title: string, body: (store: MetadataStore) => Promise<void>) => void;
+
+/** Runs the shared MetadataStore suite against the stores `factory` makes. */
+export function describeMetadataStore(name: string, factory: MetadataStoreFactory): void {
+  const test: StoreTest = (title, body) => {
+    it(title, async () => {
+      const { store, cleanup } = await factory();
+      try {
+        await body(store);
+      } finally {
+        await cleanup();
+      }
+    });
+  };
+
+  describe(name, () => {
+    describe('store', () => {
+      test('answers ping and names its dialect', async (store) => {
+        await store.ping();
+        assert.ok(['sqlite', 'postgres'].includes(store.dialect));
+      });
+    });
+    describe('repositories', () => repositoryCases(test));
+    describe('blobs', () => blobCases(test));
+    describe('manifests', () => manifestCases(test));
+    describe('tags and referrers', () => tagAndReferrerCases(test));
+    describe('uploads', () => uploadCases(test));
+    describe('concurrency', () => concurrencyCases(test));
+  });
+}
