@@ -79,10 +79,15 @@ export class UploadService {
     options: ChunkOptions,
   ): Promise<CompletedUpload> {
     return this.mutex.run(id, async () => {
-      let upload = await this.status(repository, id);
-      if (body) upload = await this.appendLocked(upload, body, options);
+      const before = await this.status(repository, id);
+      const upload = body ? await this.appendLocked(before, body, options) : before;
       const computed = await this.digestOf(upload, digest.algorithm);
       if (computed.toString() !== digest.toString()) {
+        // Bad input changes nothing: forget the final chunk; the next write cuts its bytes off.
+        if (upload.offset !== before.offset) {
+          this.hashes.delete(id);
+          await this.store.uploads.advance(id, upload.offset, before.offset);
+        }
         throw new RegistryError('DIGEST_INVALID', { detail: { expected: digest.toString(), computed: computed.toString() } });
       }
       await this.placeBlob(uploadDataPath(id), digest, upload.offset);

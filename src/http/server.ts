@@ -24,6 +24,8 @@ export interface ServerDeps {
 
 type Handler = (ctx: V2Context) => Promise<void>;
 
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 /** The route table: which method does what on each kind of /v2 path. */
 function handlerFor(target: V2Target, method: string): Handler | undefined {
   const get = method === 'GET' || method === 'HEAD';
@@ -31,15 +33,15 @@ function handlerFor(target: V2Target, method: string): Handler | undefined {
     case 'base':
       return get ? async (ctx) => void (await ctx.reply.header('Content-Type', 'application/json').send('{}')) : undefined;
     case 'catalog':
-      return method === 'GET' ? listRepositories : undefined;
+      return get ? listRepositories : undefined;
     case 'blob':
       if (get) return (ctx) => getBlob(ctx, target.name, target.digest);
       return method === 'DELETE' ? (ctx) => deleteBlob(ctx, target.name, target.digest) : undefined;
     case 'uploads':
       return method === 'POST' ? (ctx) => startUpload(ctx, target.name) : undefined;
     case 'upload':
+      if (get) return (ctx) => uploadStatus(ctx, target.name, target.id);
       return {
-        GET: (ctx: V2Context) => uploadStatus(ctx, target.name, target.id),
         PATCH: (ctx: V2Context) => patchUpload(ctx, target.name, target.id),
         PUT: (ctx: V2Context) => completeUpload(ctx, target.name, target.id),
         DELETE: (ctx: V2Context) => cancelUpload(ctx, target.name, target.id),
@@ -49,9 +51,9 @@ function handlerFor(target: V2Target, method: string): Handler | undefined {
       if (method === 'PUT') return (ctx) => putManifest(ctx, target.name, target.reference);
       return method === 'DELETE' ? (ctx) => deleteManifest(ctx, target.name, target.reference) : undefined;
     case 'tags':
-      return method === 'GET' ? (ctx) => listTags(ctx, target.name) : undefined;
+      return get ? (ctx) => listTags(ctx, target.name) : undefined;
     case 'referrers':
-      return method === 'GET' ? (ctx) => listReferrers(ctx, target.name, target.digest) : undefined;
+      return get ? (ctx) => listReferrers(ctx, target.name, target.digest) : undefined;
   }
 }
 
@@ -94,6 +96,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   app.addHook('onRequest', async (request, reply) => {
+    // An empty Content-Type means "none"; Fastify would answer 415 before any handler ran.
+    if (request.headers['content-type'] === '') delete request.headers['content-type'];
     reply.header('Docker-Distribution-API-Version', 'registry/2.0').header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -114,12 +118,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const target = parseV2Path(path);
     if (!target) throw new RegistryError('NOT_FOUND', { detail: { path } });
     const handler = handlerFor(target, request.method);
-    if (!handler) throw new RegistryError('METHOD_NOT_ALLOWED', { detail: { method: request.method, path } });
+    if (!handler) {
+      // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
+      const allow = METHODS.filter((m) => handlerFor(target, m) !== undefined).join(', ');
+      throw new RegistryError('METHOD_NOT_ALLOWED', { detail: { method: request.method, path }, headers: { Allow: allow } });
+    }
     await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query) });
   };
-  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-  app.route({ method: [...methods], url: '/v2', handler: v2 });
-  app.route({ method: [...methods], url: '/v2/*', handler: v2 });
+  app.route({ method: [...METHODS], url: '/v2', handler: v2 });
+  app.route({ method: [...METHODS], url: '/v2/*', handler: v2 });
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('Content-Type', metrics.registry.contentType);

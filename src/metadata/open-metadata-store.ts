@@ -1,5 +1,4 @@
 import type { MetadataStore } from './metadata-store.js';
-import { openPostgres } from './postgres/open-postgres.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 
 /** Settings that don't fit in the URL. */
@@ -20,6 +19,8 @@ export async function openMetadataStore(url: string, options: OpenMetadataStoreO
     const schema = parsed.searchParams.get('schema') ?? undefined;
     // pg doesn't know `schema`; hand it the URL without it.
     parsed.searchParams.delete('schema');
+    // Loaded on demand: the embedded default never pays for pg's memory.
+    const { openPostgres } = await import('./postgres/open-postgres.js');
     return openPostgres({ connectionString: parsed.toString(), schema, onPoolError: options.onPoolError });
   }
   if (/^sqlite:/i.test(url)) {

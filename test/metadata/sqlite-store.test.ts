@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { openMetadataStore } from '../../src/metadata/open-metadata-store.js';
 import { describeMetadataStore } from './describe-metadata-store.js';
 import { putStored } from './fixtures.js';
@@ -38,6 +39,32 @@ describe('SQLite metadata store files', () => {
         assert.equal((await second.manifests.getByTag('app', 'latest'))?.digest, input.digest);
       } finally {
         await second.close();
+      }
+    } finally {
+      await remove();
+    }
+  });
+
+  it('uses WAL journaling and finishes a first migration interrupted halfway', async () => {
+    const { dir, remove } = await temporaryDirectory();
+    try {
+      const path = join(dir, 'metadata.db');
+      // A crash after the first table: SQLite migrations run outside a transaction.
+      const partial = new BetterSqlite3(path);
+      partial.exec('create table repositories (id integer primary key, name text not null unique)');
+      partial.close();
+      const store = await openMetadataStore(path);
+      try {
+        await putStored(store, { repository: 'app', tags: ['latest'] });
+        assert.deepEqual(await store.manifests.listTags('app', {}), ['latest']);
+      } finally {
+        await store.close();
+      }
+      const check = new BetterSqlite3(path, { readonly: true });
+      try {
+        assert.equal(check.pragma('journal_mode', { simple: true }), 'wal');
+      } finally {
+        check.close();
       }
     } finally {
       await remove();

@@ -66,7 +66,13 @@ export async function spawnRegistry(dataDir: string, port: number, env: Record<s
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
   await new Promise<void>((ready, fail) => {
+    const deadline = Date.now() + 30_000;
     const timer = setInterval(() => {
+      if (Date.now() > deadline) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        fail(new Error(`berth printed no startup line within 30 s (is the log level below info?):\n${text}`));
+      }
       if (text.includes('berth listening on')) {
         clearInterval(timer);
         ready();

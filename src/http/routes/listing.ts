@@ -2,7 +2,7 @@ import { RegistryError } from '../../errors/index.js';
 import { MediaType, parseDigest } from '../../oci/index.js';
 import type { V2Context } from '../context.js';
 
-// A page never holds more than this, whatever n asks for; the Link header leads on.
+// A page asked for with n never holds more than this; the Link header leads on.
 const MAX_PAGE = 10_000;
 
 interface Page {
@@ -55,5 +55,6 @@ export async function listReferrers(ctx: V2Context, name: string, digestText: st
   const referrers = await ctx.services.manifests.referrers(name, subject, artifactType);
   if (artifactType !== undefined) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
   const index = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: referrers };
-  await ctx.reply.header('Content-Type', MediaType.OciIndex).send(JSON.stringify(index));
+  // A Buffer, not a string: Fastify would append '; charset=utf-8' to a string's Content-Type.
+  await ctx.reply.header('Content-Type', MediaType.OciIndex).send(Buffer.from(JSON.stringify(index)));
 }

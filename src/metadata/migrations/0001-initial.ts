@@ -1,5 +1,7 @@
 /**
  * The first migration: every table, key and index of the metadata store.
+ * Kysely runs SQLite migrations outside a transaction, so every statement is `if not exists`:
+ * a run interrupted halfway simply completes on the next open.
  */
 import { sql, type Expression, type Kysely, type Migration } from 'kysely';
 import type { MetadataDialect } from '../schema.js';
@@ -26,6 +28,7 @@ export function initialMigration(dialect: MetadataDialect): Migration {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
         .createTable('repositories')
+        .ifNotExists()
         .addColumn('id', dialect === 'postgres' ? 'bigint' : 'integer', (c) =>
           dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey(),
         )
@@ -34,6 +37,7 @@ export function initialMigration(dialect: MetadataDialect): Migration {
 
       await db.schema
         .createTable('blobs')
+        .ifNotExists()
         .addColumn('digest', t.key, (c) => c.primaryKey())
         .addColumn('size', 'bigint', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -41,16 +45,23 @@ export function initialMigration(dialect: MetadataDialect): Migration {
 
       await db.schema
         .createTable('repository_blobs')
+        .ifNotExists()
         .addColumn('repository_id', 'bigint', (c) => c.notNull().references('repositories.id'))
         .addColumn('digest', t.key, (c) => c.notNull().references('blobs.digest'))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('repository_blobs_pk', ['repository_id', 'digest'])
         .execute();
       // statAny / mount without `from`, and GC's "is this blob linked anywhere".
-      await db.schema.createIndex('repository_blobs_digest').on('repository_blobs').column('digest').execute();
+      await db.schema
+        .createIndex('repository_blobs_digest')
+        .ifNotExists()
+        .on('repository_blobs')
+        .column('digest')
+        .execute();
 
       await db.schema
         .createTable('manifests')
+        .ifNotExists()
         .addColumn('repository_id', 'bigint', (c) => c.notNull().references('repositories.id'))
         .addColumn('digest', t.key, (c) => c.notNull())
         .addColumn('media_type', 'text', (c) => c.notNull())
@@ -64,12 +75,14 @@ export function initialMigration(dialect: MetadataDialect): Migration {
         .execute();
       await db.schema
         .createIndex('manifests_subject')
+        .ifNotExists()
         .on('manifests')
         .columns(['repository_id', 'subject'])
         .execute();
 
       await db.schema
         .createTable('manifest_references')
+        .ifNotExists()
         .addColumn('repository_id', 'bigint', (c) => c.notNull())
         .addColumn('manifest_digest', t.key, (c) => c.notNull())
         .addColumn('reference_digest', t.key, (c) => c.notNull())
@@ -91,12 +104,14 @@ export function initialMigration(dialect: MetadataDialect): Migration {
       // "Does any manifest of this repository still need this blob / child manifest?"
       await db.schema
         .createIndex('manifest_references_target')
+        .ifNotExists()
         .on('manifest_references')
         .columns(['repository_id', 'reference_digest', 'kind'])
         .execute();
 
       await db.schema
         .createTable('tags')
+        .ifNotExists()
         .addColumn('repository_id', 'bigint', (c) => c.notNull())
         .addColumn('name', t.key, (c) => c.notNull())
         .addColumn('digest', t.key, (c) => c.notNull())
@@ -110,10 +125,16 @@ export function initialMigration(dialect: MetadataDialect): Migration {
           (fk) => fk.onDelete('cascade'),
         )
         .execute();
-      await db.schema.createIndex('tags_digest').on('tags').columns(['repository_id', 'digest']).execute();
+      await db.schema
+        .createIndex('tags_digest')
+        .ifNotExists()
+        .on('tags')
+        .columns(['repository_id', 'digest'])
+        .execute();
 
       await db.schema
         .createTable('uploads')
+        .ifNotExists()
         .addColumn('id', t.key, (c) => c.primaryKey())
         .addColumn('repository', t.key, (c) => c.notNull())
         .addColumn('algorithm', 'text', (c) => c.notNull())
@@ -122,7 +143,12 @@ export function initialMigration(dialect: MetadataDialect): Migration {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
       // GC finds abandoned sessions by age.
-      await db.schema.createIndex('uploads_updated_at').on('uploads').column('updated_at').execute();
+      await db.schema
+        .createIndex('uploads_updated_at')
+        .ifNotExists()
+        .on('uploads')
+        .column('updated_at')
+        .execute();
     },
 
     async down(db: Kysely<unknown>): Promise<void> {
