@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { BlobService } from './content/blobs.js';
 import { ManifestCache } from './content/manifest-cache.js';
 import { ManifestService } from './content/manifests.js';
+import { TagListCache } from './content/tag-list-cache.js';
 import { UploadService } from './content/uploads.js';
 import { HttpMetrics } from './http/middleware/metrics.js';
 import { buildServer } from './http/server.js';
@@ -40,7 +41,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const services = {
     uploads: new UploadService(store, driver),
     blobs: new BlobService(store, driver),
-    manifests: new ManifestService(store, cache),
+    manifests: new ManifestService(store, cache, new TagListCache(store, config.manifests.tagListCacheRepositories)),
   };
   const server = buildServer({ config, logger, services, store, driver, metrics: new HttpMetrics() });
   return {

@@ -48,6 +48,12 @@ export const configSchema = z
       .object({
         maxBytes: positiveInt.default(4 * 1024 * 1024).describe('Largest manifest accepted; larger pushes get 413.'),
         cacheEntries: z.coerce.number().int().min(0).default(10000).describe('Manifests kept in the in-memory cache (0 turns it off).'),
+        tagListCacheRepositories: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(1000)
+          .describe('Repositories whose sorted tag list is kept in memory, checked against a version on every request (0 turns it off).'),
       })
       .strict()
       .prefault({}),

@@ -2,6 +2,7 @@ import { RegistryError } from '../errors/index.js';
 import { digestOf, parseManifest, parseTag, type Reference } from '../oci/index.js';
 import type { ManifestRecord, MetadataStore, ReferrerRecord } from '../metadata/metadata-store.js';
 import type { ManifestCache } from './manifest-cache.js';
+import { firstAfter, type TagListCache } from './tag-list-cache.js';
 
 /** What a manifest PUT produced. */
 export interface PushedManifest {
@@ -20,6 +21,7 @@ export class ManifestService {
   constructor(
     private readonly store: MetadataStore,
     private readonly cache: ManifestCache,
+    private readonly tagLists: TagListCache,
   ) {}
 
   /**
@@ -92,8 +94,10 @@ export class ManifestService {
 
   /** Tags in byte order after `last`, `limit` at most; NAME_UNKNOWN for a repository that doesn't exist. */
   async listTags(repository: string, limit: number | undefined, last: string | undefined): Promise<string[]> {
-    if (!(await this.store.repositories.exists(repository))) throw new RegistryError('NAME_UNKNOWN', { detail: { repository } });
-    return this.store.manifests.listTags(repository, { ...(limit === undefined ? {} : { limit }), ...(last === undefined ? {} : { after: last }) });
+    const tags = await this.tagLists.tags(repository);
+    if (tags === undefined) throw new RegistryError('NAME_UNKNOWN', { detail: { repository } });
+    const start = last === undefined ? 0 : firstAfter(tags, last);
+    return tags.slice(start, limit === undefined ? undefined : start + limit);
   }
 
   /** Manifests whose subject is `subject`; empty (never an error) when there are none. */

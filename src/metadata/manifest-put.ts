@@ -78,8 +78,18 @@ export async function putManifest(
         )
         .execute();
     }
+    if (tags.length > 0) await bumpTagsVersion(trx, repositoryId);
     return { status: 'stored' };
   });
+}
+
+/** Marks the repository's tags as changed, inside the transaction that changes them. */
+export async function bumpTagsVersion(trx: Kysely<Database>, repositoryId: number): Promise<void> {
+  await trx
+    .updateTable('repositories')
+    .set((eb) => ({ tags_version: eb('tags_version', '+', 1) }))
+    .where('id', '=', repositoryId)
+    .execute();
 }
 
 /** Which of `digests` the repository has in `table`, share-locked when `rowLocks`. */

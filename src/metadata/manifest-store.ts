@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { putManifest } from './manifest-put.js';
+import { bumpTagsVersion, putManifest } from './manifest-put.js';
 import type {
   ManifestInput,
   ManifestRecord,
@@ -79,7 +79,8 @@ export class KyselyManifestStore implements ManifestStore {
         .executeTakeFirst();
       if (index !== undefined) return { status: 'referenced', by: index.manifest_digest };
       // Referrers (manifests whose subject is this one) stay: the referrers API lists them still.
-      await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
+      const untagged = await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+      if (untagged.numDeletedRows > 0n) await bumpTagsVersion(trx, repositoryId);
       await trx
         .deleteFrom('manifest_references')
         .where('repository_id', '=', repositoryId)
@@ -91,12 +92,19 @@ export class KyselyManifestStore implements ManifestStore {
   }
 
   async deleteTag(repository: string, tag: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('tags')
-      .where('repository_id', '=', (eb) => eb.selectFrom('repositories').select('id').where('name', '=', repository))
-      .where('name', '=', tag)
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return this.db.transaction().execute(async (trx) => {
+      const repositoryId = await findRepositoryId(trx, repository);
+      if (repositoryId === undefined) return false;
+      const result = await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('name', '=', tag).executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await bumpTagsVersion(trx, repositoryId);
+      return true;
+    });
+  }
+
+  async tagsVersion(repository: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('repositories').select('tags_version').where('name', '=', repository).executeTakeFirst();
+    return row?.tags_version;
   }
 
   async listTags(repository: string, page: PageRequest): Promise<string[]> {

@@ -123,6 +123,12 @@ export interface ManifestStore {
   deleteTag(repository: string, tag: string): Promise<boolean>;
   /** Tags in byte order. */
   listTags(repository: string, page: PageRequest): Promise<string[]>;
+  /**
+   * A number that changes whenever a tag of the repository is added, moved or removed (committed
+   * in the same transaction), or undefined when the repository does not exist. Callers cache tag
+   * lists under it: one indexed row read tells whether a cached list is still right, on any node.
+   */
+  tagsVersion(repository: string): Promise<number | undefined>;
   /** Manifests of the repository whose subject is `subject`, optionally of one artifactType. */
   referrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]>;
 }

@@ -12,6 +12,8 @@ export type MetadataDialect = 'sqlite' | 'postgres';
 export interface RepositoriesTable {
   id: Generated<number>;
   name: string;
+  /** Bumped in every transaction that changes a tag, so readers can cache tag lists safely. */
+  tags_version: Generated<number>;
 }
 
 /** Committed blobs, global by digest; their bytes live in the BlobDriver. */

@@ -30,6 +30,28 @@ export function tagAndReferrerCases(test: StoreTest): void {
     assert.equal((await store.manifests.getByTag('app', 'latest'))?.digest, first.digest);
   });
 
+  test('tagsVersion changes with every tag change and only then', async (store) => {
+    assert.equal(await store.manifests.tagsVersion('app'), undefined, 'no repository, no version');
+    const first = await putStored(store, { repository: 'app', tags: ['latest'] });
+    const v1 = await store.manifests.tagsVersion('app');
+    assert.equal(typeof v1, 'number');
+    await putStored(store, { repository: 'app' });
+    assert.equal(await store.manifests.tagsVersion('app'), v1, 'an untagged put leaves tags alone');
+    await putStored(store, { repository: 'app', tags: ['latest'] });
+    const v2 = await store.manifests.tagsVersion('app');
+    assert.notEqual(v2, v1, 'moving a tag changes the version');
+    assert.equal(await store.manifests.deleteTag('app', 'missing'), false);
+    assert.equal(await store.manifests.tagsVersion('app'), v2, 'deleting no tag changes nothing');
+    await store.manifests.put({ ...first, tags: ['old'] });
+    const v3 = await store.manifests.tagsVersion('app');
+    assert.notEqual(v3, v2);
+    await store.manifests.delete('app', first.digest);
+    const v4 = await store.manifests.tagsVersion('app');
+    assert.notEqual(v4, v3, 'deleting a tagged manifest removes its tags and changes the version');
+    assert.equal(await store.manifests.deleteTag('app', 'latest'), true);
+    assert.notEqual(await store.manifests.tagsVersion('app'), v4);
+  });
+
   test('deleteTag removes only the tag', async (store) => {
     const input = await putStored(store, { repository: 'app', tags: ['latest', 'v1'] });
     assert.equal(await store.manifests.deleteTag('app', 'latest'), true);

@@ -6,11 +6,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, MetadataDialect } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
+import { tagsVersionMigration } from './0002-tags-version.js';
 
 function migrationProvider(dialect: MetadataDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001-initial': initialMigration(dialect) };
+      return { '0001-initial': initialMigration(dialect), '0002-tags-version': tagsVersionMigration(dialect) };
     },
   };
 }
