@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pushImage } from '../support/fixtures.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { addImageToLayout, addIndexToLayout, buildImage, layoutClosure, layoutDescriptor, OCI_INDEX, readLayoutBlob, readLayoutIndex, type Descriptor } from './support/images.js';
+import { addIndexToLayout, layoutClosure, layoutDescriptor, OCI_INDEX, readLayoutBlob, type Descriptor } from './support/images.js';
 import { blobStatus, fetchBlob, fetchManifest, listTags } from './support/registry-api.js';
 import { missingTools, run, runResult, tempFolder } from './support/run.js';
 import { umociImage } from './support/umoci.js';
@@ -15,9 +14,6 @@ const skip = await missingTools('skopeo', 'umoci');
 /** skopeo with the host's signature policy out of the way. */
 const skopeo = (args: string[]) => run('skopeo', ['--insecure-policy', ...args]);
 
-/** What containers/image before sha512 support says when handed a sha512 blob (a client limit, not the registry). */
-const CLIENT_SHA256_ONLY = /saved with digest sha256:|digest sha256:[0-9a-f]{64} does not match expected sha512:/;
-
 /** Whether bytes are an image manifest or index (rather than a config or layer). */
 function isManifest(bytes: Buffer): boolean {
   try {
@@ -26,8 +22,6 @@ function isManifest(bytes: Buffer): boolean {
     return false;
   }
 }
-
-const skopeoVersion = async () => (await run('skopeo', ['--version'])).stdout.trim();
 
 /** The file a dir: destination keeps a sha256 blob in: its hex digest. */
 const dirBlob = (dir: string, digest: string) => join(dir, digest.slice('sha256:'.length));
@@ -238,44 +232,6 @@ describe('skopeo against Berth', { skip, timeout: 300_000 }, () => {
     await skopeo(['copy', '--src-tls-verify=false', docker('skopeo/zstd:v1'), `oci:${layout}:v1`]);
     assert.equal((await layoutDescriptor(layout, 'v1')).digest, pushed.digest);
     assert.deepEqual(await readLayoutBlob(layout, layer.digest), blob.bytes);
-  });
-
-  it('pulls an image whose manifest references sha512 blobs, verifying each blob against its sha512 digest', async (t) => {
-    const image = buildImage({ algorithm: 'sha512', architecture: 'amd64' });
-    await pushImage(registry.url, 'skopeo/sha512-pull', 'v1', image);
-    for (const blob of [image.config, ...image.layers]) {
-      assert.deepEqual((await fetchBlob(registry.url, 'skopeo/sha512-pull', blob.digest)).bytes, blob.bytes, `registry serves ${blob.digest}`);
-    }
-    const layout = join(work.path, 'sha512-layout');
-    const pull = await runResult('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', docker('skopeo/sha512-pull:v1'), `oci:${layout}:v1`]);
-    if (pull.code !== 0 && CLIENT_SHA256_ONLY.test(pull.stderr)) {
-      t.skip(`${await skopeoVersion()} cannot pull sha512 blobs: it checks and stores every blob as sha256 (the registry served the right bytes)`);
-      return;
-    }
-    assert.equal(pull.code, 0, pull.stderr);
-    assert.equal((await readLayoutIndex(layout)).manifests.length, 1);
-    for (const blob of [image.config, ...image.layers]) {
-      assert.deepEqual(await readLayoutBlob(layout, blob.digest), blob.bytes, `${blob.digest} in the pulled layout`);
-    }
-  });
-
-  it('pushes an OCI layout whose blobs are sha512 under their sha512 digests', async (t) => {
-    const image = buildImage({ algorithm: 'sha512', architecture: 'arm64' });
-    const layout = join(work.path, 'sha512-source');
-    await addImageToLayout(layout, 'v1', image);
-    const push = await runResult('skopeo', ['--insecure-policy', 'copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:v1`, docker('skopeo/sha512-push:v1')]);
-    if (push.code !== 0 && CLIENT_SHA256_ONLY.test(push.stderr)) {
-      t.skip(`${await skopeoVersion()} cannot push sha512 blobs: it uploads them under their sha256 digest (no digest-algorithm option)`);
-      return;
-    }
-    assert.equal(push.code, 0, push.stderr);
-    const manifest = await fetchManifest(registry.url, 'skopeo/sha512-push', 'v1');
-    assert.deepEqual(manifest.bytes, image.manifest.bytes);
-    for (const blob of [image.config, ...image.layers]) {
-      const fetched = await fetchBlob(registry.url, 'skopeo/sha512-push', blob.digest);
-      assert.equal(fetched.status, 200, blob.digest);
-      assert.deepEqual(fetched.bytes, blob.bytes);
-    }
   });
 
   it('lists the pushed repositories in the catalog', async () => {

@@ -145,7 +145,7 @@ export async function writeLayoutBlobs(layout: string, blobs: Content[]): Promis
 }
 
 /** The layout's index.json (an empty one when the layout has none yet). */
-export async function readLayoutIndex(layout: string): Promise<{ schemaVersion: number; manifests: Descriptor[] }> {
+async function readLayoutIndex(layout: string): Promise<{ schemaVersion: number; manifests: Descriptor[] }> {
   try {
     return JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { schemaVersion: number; manifests: Descriptor[] };
   } catch {
@@ -159,12 +159,6 @@ export async function tagInLayout(layout: string, tag: string, descriptor: Omit<
   index.manifests = index.manifests.filter((d) => d.annotations?.[REF_NAME] !== tag);
   index.manifests.push({ ...descriptor, annotations: { [REF_NAME]: tag } });
   await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: index.manifests }));
-}
-
-/** Writes an image (blobs and manifest) into an OCI layout under `tag`. */
-export async function addImageToLayout(layout: string, tag: string, image: ImageFixture): Promise<void> {
-  await writeLayoutBlobs(layout, [image.config, ...image.layers, image.manifest]);
-  await tagInLayout(layout, tag, { mediaType: image.mediaType, digest: image.manifest.digest, size: image.manifest.size });
 }
 
 /** The descriptor a tag of the layout points at. */
