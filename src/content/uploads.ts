@@ -28,6 +28,7 @@ export interface CompletedUpload extends BlobRecord {
 // Hash states of sessions whose bytes went through this process. Past this many, the oldest
 // are dropped: their sessions still complete, by re-hashing the stored bytes.
 const MAX_HASH_STATES = 10_000;
+const WRITE_BATCH = 1024 * 1024;
 
 /**
  * Upload sessions: start, append chunks, complete into a content-addressed blob, cancel.
@@ -127,14 +128,28 @@ export class UploadService {
     const digester = state?.offset === upload.offset ? state.digester.copy() : undefined;
     const writer = await this.driver.writer(uploadDataPath(upload.id), { offset: upload.offset });
     let received = 0;
+    // Socket reads arrive in ≤ 64 KiB pieces; writing them one by one made pushes wait on the
+    // thread pool thousands of times per blob, so they are gathered into writes of WRITE_BATCH.
+    let batch: Uint8Array[] = [];
+    let batched = 0;
+    const flush = async (): Promise<void> => {
+      if (batched === 0) return;
+      const bytes = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batched);
+      batch = [];
+      batched = 0;
+      await writer.write(bytes);
+    };
     try {
       for await (const chunk of body) {
         received += chunk.length;
         if (expected !== undefined && received > expected) throw sizeMismatch(expected, received, 'more');
         digester?.update(chunk);
-        await writer.write(chunk);
+        batch.push(chunk);
+        batched += chunk.length;
+        if (batched >= WRITE_BATCH) await flush();
       }
       if (expected !== undefined && received !== expected) throw sizeMismatch(expected, received, 'fewer');
+      await flush();
       await writer.commit();
     } catch (error) {
       // Nothing is recorded: the next writer opens at the old offset and cuts these bytes off.
