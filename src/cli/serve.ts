@@ -22,8 +22,12 @@ export function registerServe(program: Command): void {
       const logger = pino({ level: config.log.level });
       const berth = await createBerth(config, logger);
       const { host, port } = splitListen(config.listen);
-      const address = await berth.server.listen({ host, port });
-      logger.info({ address, metadata: berth.locations.metadata, storage: berth.locations.storage }, `berth listening on ${address}, data in ${berth.locations.storage} and ${berth.locations.metadata}`);
+      // Fastify logs one line per bound address; its text becomes Berth's startup line.
+      await berth.server.listen({
+        host,
+        port,
+        listenTextResolver: (address) => `berth listening on ${address}, data in ${berth.locations.storage} and ${berth.locations.metadata}`,
+      });
 
       let stopping = false;
       const stop = (signal: string): void => {

@@ -78,7 +78,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const issue = result.error.issues[0];
     const path = issue?.path.join('.') ?? '';
     const unknown = issue?.code === 'unrecognized_keys' ? ` (unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => [path, k].filter(Boolean).join('.')).join(', ')})` : '';
-    const where = origin.get(path) ? ` from ${origin.get(path)}` : '';
+    // Unknown keys can only come from the file: env and flags are matched against known keys.
+    const source = issue?.code === 'unrecognized_keys' && sources.file ? `config file ${sources.file}` : origin.get(path);
+    const where = source ? ` from ${source}` : '';
     throw new ConfigError(`invalid setting ${path || '(root)'}${where}: ${issue?.message ?? 'invalid'}${unknown}`);
   }
   return result.data;

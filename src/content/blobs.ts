@@ -50,11 +50,6 @@ export class BlobService {
   /** Removes the repository's link (DELETE); the bytes go when garbage collection finds them unused. */
   async delete(repository: string, digest: Digest): Promise<void> {
     const result = await this.store.blobs.unlink(repository, digest.toString());
-    if (result.status === 'unknown') throw new RegistryError('BLOB_UNKNOWN', { detail: { digest: digest.toString() } });
-    if (result.status === 'referenced') {
-      throw new RegistryError('DENIED', {
-        detail: { reason: `blob is referenced by manifest ${result.by} in this repository; delete the manifest first`, digest: digest.toString() },
-      });
-    }
+    if (result.status !== 'deleted') throw new RegistryError('BLOB_UNKNOWN', { detail: { digest: digest.toString() } });
   }
 }

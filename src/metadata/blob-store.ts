@@ -60,8 +60,7 @@ export class KyselyBlobStore implements BlobStore {
     return this.db.transaction().execute(async (trx): Promise<UnlinkResult> => {
       const repositoryId = await findRepositoryId(trx, repository);
       if (repositoryId === undefined) return { status: 'unknown' };
-      // Lock first; the reference check below is a new statement, so under READ COMMITTED it sees
-      // a manifest put that committed while we waited for this lock.
+      // Lock first: a manifest put share-locks the links it depends on, so the two serialise.
       const link = await trx
         .selectFrom('repository_blobs')
         .select('digest')
@@ -70,16 +69,6 @@ export class KyselyBlobStore implements BlobStore {
         .$if(this.rowLocks, (q) => q.forUpdate())
         .executeTakeFirst();
       if (link === undefined) return { status: 'unknown' };
-      const user = await trx
-        .selectFrom('manifest_references')
-        .select('manifest_digest')
-        .where('repository_id', '=', repositoryId)
-        .where('reference_digest', '=', digest)
-        .where('kind', '=', 'blob')
-        .orderBy('manifest_digest')
-        .limit(1)
-        .executeTakeFirst();
-      if (user !== undefined) return { status: 'referenced', by: user.manifest_digest };
       await trx
         .deleteFrom('repository_blobs')
         .where('repository_id', '=', repositoryId)

@@ -48,8 +48,9 @@ export interface BlobStore {
    */
   mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined>;
   /**
-   * Removes the repository's link to the blob, unless a manifest of that repository references
-   * it (then nothing changes). The bytes stay for GC.
+   * Removes the repository's link to the blob, even when a manifest of the repository uses it
+   * (as Distribution does, and the conformance suite deletes blobs before their manifests);
+   * such a manifest then pulls with a 404 on that blob. The bytes stay for GC.
    */
   unlink(repository: string, digest: string): Promise<UnlinkResult>;
 }
