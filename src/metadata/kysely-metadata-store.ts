@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { KyselyBlobStore } from './blob-store.js';
 import { KyselyManifestStore } from './manifest-store.js';
 import type { MetadataStore } from './metadata-store.js';
@@ -29,7 +29,8 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+    // One of Berth's own tables, not `select 1`: a dropped schema must make /readyz fail.
+    await this.db.selectFrom('repositories').select('id').limit(1).execute();
   }
 
   async close(): Promise<void> {

@@ -37,9 +37,16 @@ async function answers(port: number): Promise<boolean> {
   );
 }
 
-/** The "berth listening on" line's fields. */
-function startupLine(server: BerthServer): { address?: string; metadata?: string; storage?: string } | undefined {
-  return server.lines().find((l) => l.msg.startsWith('berth listening on')) as { address?: string } | undefined;
+/** The msg of the "berth listening on …" startup line ('' when there is none). */
+function startupMsg(server: BerthServer): string {
+  return server.lines().find((l) => l.msg.startsWith('berth listening on'))?.msg ?? '';
+}
+
+/** Asserts the startup line names `address` and the SQLite file and blob folder under `data`. */
+function assertStartup(server: BerthServer, address: string, data: string): void {
+  const msg = startupMsg(server);
+  assert.ok(msg.startsWith(`berth listening on ${address}`), `the startup line names ${address}: ${msg || server.stdout()}`);
+  for (const path of [join(data, 'berth.db'), join(data, 'storage')]) assert.ok(msg.includes(path), `the startup line names ${path}: ${msg}`);
 }
 
 describe('berth serve settings: defaults ← --config YAML ← BERTH_* env ← flags', () => {
@@ -62,8 +69,7 @@ describe('berth serve settings: defaults ← --config YAML ← BERTH_* env ← f
     const port = await freePort();
     const server = await up(port, [], { BERTH_LISTEN: `127.0.0.1:${port}`, BERTH_DATA: join(dir, 'from-env'), BERTH_LOG_LEVEL: 'info' }, dir);
     assert.ok(existsSync(join(dir, 'from-env', 'berth.db')), 'BERTH_DATA names the data folder');
-    assert.equal(startupLine(server)?.address, `http://127.0.0.1:${port}`);
-    assert.equal(startupLine(server)?.metadata, `sqlite:${join(dir, 'from-env', 'berth.db')}`);
+    assertStartup(server, `http://127.0.0.1:${port}`, join(dir, 'from-env'));
   });
 
   it('lets the environment beat the file and the flags beat both, key by key', async () => {
@@ -74,7 +80,7 @@ describe('berth serve settings: defaults ← --config YAML ← BERTH_* env ← f
     // env beats file: listen and log.level from the environment, data still from the file.
     const envWins = await up(envPort, ['--config', file], { BERTH_LISTEN: `127.0.0.1:${envPort}`, BERTH_LOG_LEVEL: 'info' }, dir);
     assert.equal(await answers(filePort), false, 'the file\'s port is not used when BERTH_LISTEN is set');
-    assert.equal(startupLine(envWins)?.metadata, `sqlite:${join(dir, 'file-data', 'berth.db')}`, 'data from the file');
+    assertStartup(envWins, `http://127.0.0.1:${envPort}`, join(dir, 'file-data'));
     await envWins.kill();
 
     // flags beat env and file.
@@ -86,8 +92,7 @@ describe('berth serve settings: defaults ← --config YAML ← BERTH_* env ← f
     );
     assert.equal(await answers(envPort), false, 'BERTH_LISTEN is not used when --listen is given');
     assert.equal(await answers(filePort), false);
-    assert.equal(startupLine(flagsWin)?.address, `http://127.0.0.1:${flagPort}`);
-    assert.equal(startupLine(flagsWin)?.metadata, `sqlite:${join(dir, 'flag-data', 'berth.db')}`);
+    assertStartup(flagsWin, `http://127.0.0.1:${flagPort}`, join(dir, 'flag-data'));
     assert.ok(!existsSync(join(dir, 'env-data')), 'BERTH_DATA is not used when --data is given');
   });
 });
