@@ -25,7 +25,10 @@ describe('rewritten suite (OCI_VERSION=1.1): ping, empty repository, blob APIs',
     registry = await startRegistry();
     api = new V2Api(registry.url);
   });
-  after(async () => registry.stop());
+  after(async () => {
+    api.client.close();
+    await registry.stop();
+  });
 
   it('run.go TestPing: GET /v2/ (the suite checks no status; the spec wants 200)', async () => {
     const reply = await api.client.send('GET', '/v2/');

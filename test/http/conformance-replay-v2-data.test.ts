@@ -35,7 +35,10 @@ describe('rewritten suite (OCI_VERSION=1.1): data sets', () => {
     registry = await startRegistry();
     api = new V2Api(registry.url);
   });
-  after(async () => registry.stop());
+  after(async () => {
+    api.client.close();
+    await registry.stop();
+  });
 
   for (const td of generateDataSets()) {
     describe(`data set "${td.name}"`, () => {

@@ -43,6 +43,13 @@ describe('manifests: push, pull, tags and delete', () => {
     assert.equal(response.headers.get('oci-subject'), null);
   });
 
+  it('answers GET, HEAD and DELETE of a reference that cannot be a tag with 404 MANIFEST_UNKNOWN (the conformance suite asks for .INVALID_MANIFEST_NAME)', async () => {
+    await pushImage(registry.url, 'man/invalid-ref', 'v1', imageManifest());
+    await assertError(await fetch(manifestUrl('man/invalid-ref', '.INVALID_MANIFEST_NAME')), 404, 'MANIFEST_UNKNOWN');
+    assert.equal((await fetch(manifestUrl('man/invalid-ref', '.INVALID_MANIFEST_NAME'), { method: 'HEAD' })).status, 404);
+    await assertError(await fetch(manifestUrl('man/invalid-ref', '.INVALID_MANIFEST_NAME'), { method: 'DELETE' }), 404, 'MANIFEST_UNKNOWN');
+  });
+
   it('serves the Location of a manifest PUT', async () => {
     const image = imageManifest();
     for (const blob of [image.config, ...image.layers]) await pushBlob(registry.url, 'man/app', blob);

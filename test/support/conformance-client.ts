@@ -7,7 +7,7 @@
  * the suite spec, the request, what the suite expects and what Berth answered.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
 /** How a request body goes on the wire. */
@@ -46,10 +46,18 @@ export interface Reply {
 
 /** A client bound to one registry, like the suite's reggie client or its api type. */
 export class ConformanceClient {
+  /** One kept-alive connection reused request after request, as Go's default transport does. */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
   constructor(
     readonly base: string,
     readonly bodyMode: BodyMode = 'length',
   ) {}
+
+  /** Closes the kept-alive connection. */
+  close(): void {
+    this.agent.destroy();
+  }
 
   /** Sends `method` to `target` (a path, optionally with a query, or an absolute URL). */
   async send(method: string, target: string, options: SendOptions = {}): Promise<Reply> {
@@ -66,7 +74,7 @@ export class ConformanceClient {
     }
     const path = url.pathname + url.search;
     return new Promise((done, fail) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', fail);

@@ -1,11 +1,23 @@
 import { RegistryError } from '../../errors/index.js';
-import { bareMediaType, parseReference } from '../../oci/index.js';
+import { bareMediaType, isTag, parseReference, type Reference } from '../../oci/index.js';
 import type { V2Context } from '../context.js';
 import { readBoundedBody } from '../read-body.js';
 
+/**
+ * The reference of a GET, HEAD or DELETE. A name that can't be a tag names no manifest, so it is
+ * 404 MANIFEST_UNKNOWN (as the conformance suite expects of `.INVALID_MANIFEST_NAME`); only a
+ * PUT, which would create it, is refused with 400 TAG_INVALID.
+ */
+function lookupReference(name: string, text: string): Reference {
+  if (!text.includes(':') && !isTag(text)) {
+    throw new RegistryError('MANIFEST_UNKNOWN', { detail: { repository: name, tag: text, reason: 'not a valid tag' } });
+  }
+  return parseReference(text);
+}
+
 /** GET and HEAD /v2/<name>/manifests/<reference>: the stored bytes with their stored media type. */
 export async function getManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
-  const manifest = await ctx.services.manifests.get(name, parseReference(referenceText));
+  const manifest = await ctx.services.manifests.get(name, lookupReference(name, referenceText));
   ctx.reply
     .header('Content-Type', manifest.mediaType)
     .header('Docker-Content-Digest', manifest.digest)
@@ -40,6 +52,6 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
 
 /** DELETE /v2/<name>/manifests/<reference>: a tag alone, or the manifest and its tags (202). */
 export async function deleteManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
-  await ctx.services.manifests.delete(name, parseReference(referenceText));
+  await ctx.services.manifests.delete(name, lookupReference(name, referenceText));
   await ctx.reply.code(202).header('Content-Length', '0').send();
 }
