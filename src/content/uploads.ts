@@ -203,7 +203,8 @@ export class UploadService {
 
 function outOfOrder(upload: UploadRecord, reason: string): RegistryError {
   // distribution-spec: out-of-order chunks get 416; Range tells the client where to resume.
-  return new RegistryError('RANGE_INVALID', {
+  return new RegistryError('BLOB_UPLOAD_INVALID', {
+    status: 416,
     detail: { reason, offset: upload.offset },
     headers: { Range: `0-${Math.max(upload.offset - 1, 0)}`, 'Docker-Upload-UUID': upload.id },
   });

@@ -1,7 +1,9 @@
 /**
- * The error table: every code Berth answers with, its HTTP status and message.
- * The first fourteen are the distribution-spec's codes (spec.md, "Error Codes"); the rest are
- * codes Distribution also uses for conditions the spec leaves to HTTP semantics.
+ * The error table: every code Berth answers with, its usual HTTP status and message. The spec
+ * says a JSON error's code MUST be one of its fourteen (spec.md, "Error Codes"), so conditions it
+ * leaves to HTTP semantics reuse the nearest code with their own status: an out-of-order chunk is
+ * BLOB_UPLOAD_INVALID with 416, an oversized manifest SIZE_INVALID with 413, an unknown route or
+ * method UNSUPPORTED with 404 or 405.
  */
 export const ERROR_CODES = {
   BLOB_UNKNOWN: { status: 404, message: 'blob unknown to registry' },
@@ -18,14 +20,7 @@ export const ERROR_CODES = {
   DENIED: { status: 403, message: 'requested access to the resource is denied' },
   UNSUPPORTED: { status: 405, message: 'the operation is unsupported' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
-  // Not in the spec's table, with the status RFC 9110 gives the condition.
-  RANGE_INVALID: { status: 416, message: 'requested range not satisfiable' },
-  TAG_INVALID: { status: 400, message: 'manifest tag did not match URI' },
-  MANIFEST_TOO_LARGE: { status: 413, message: 'manifest exceeds the size limit' },
-  PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
-  NOT_FOUND: { status: 404, message: 'no such route' },
-  METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this route' },
-  UNAVAILABLE: { status: 503, message: 'service unavailable' },
+  // 5xx bodies are free-form in the spec; Berth keeps the envelope with this code.
   UNKNOWN: { status: 500, message: 'unknown error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -3,7 +3,7 @@ import { RegistryError } from '../errors/index.js';
 import { parseContentLength } from './headers.js';
 
 function tooLarge(limit: number): RegistryError {
-  return new RegistryError('MANIFEST_TOO_LARGE', { status: 413, detail: { reason: `manifests may be at most ${limit} bytes`, limit } });
+  return new RegistryError('SIZE_INVALID', { status: 413, detail: { reason: `manifests may be at most ${limit} bytes`, limit } });
 }
 
 /**

@@ -118,17 +118,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
     return sendError(reply, toRegistryError(error, request));
   });
-  app.setNotFoundHandler(async (request, reply) => sendError(reply, new RegistryError('NOT_FOUND', { detail: { path: request.url.split('?')[0] } })));
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, new RegistryError('UNSUPPORTED', { status: 404, detail: { reason: 'no such route', path: request.url.split('?')[0] } })));
 
   const v2 = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const [path = '', query = ''] = request.url.split('?', 2) as [string, string?];
     const target = parseV2Path(path);
-    if (!target) throw new RegistryError('NOT_FOUND', { detail: { path } });
+    if (!target) throw new RegistryError('UNSUPPORTED', { status: 404, detail: { reason: 'no such route', path } });
     const handler = handlerFor(target, request.method);
     if (!handler) {
       // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
       const allow = METHODS.filter((m) => handlerFor(target, m) !== undefined).join(', ');
-      throw new RegistryError('METHOD_NOT_ALLOWED', { detail: { method: request.method, path }, headers: { Allow: allow } });
+      throw new RegistryError('UNSUPPORTED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
     }
     await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query) });
   };

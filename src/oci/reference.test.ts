@@ -25,7 +25,7 @@ describe('references', () => {
     assert.equal(parseReference(`sha256:${'0'.repeat(64)}`).kind, 'digest');
   });
   it('rejects tags that break the grammar or exceed 128 characters', () => {
-    for (const bad of ['.v1', '-v1', 'v/1', 'a'.repeat(129), '']) assert.throws(() => parseReference(bad), { code: 'TAG_INVALID' });
+    for (const bad of ['.v1', '-v1', 'v/1', 'a'.repeat(129), '']) assert.throws(() => parseReference(bad), { code: 'MANIFEST_INVALID' });
     assert.equal(parseReference('a'.repeat(128)).kind, 'tag');
   });
   it('rejects anything with a colon that is not a valid digest as DIGEST_INVALID', () => {

@@ -32,10 +32,10 @@ export function isTag(text: string): boolean {
   return TAG_GRAMMAR.test(text);
 }
 
-/** Returns the tag or throws TAG_INVALID. */
+/** Returns the tag or throws MANIFEST_INVALID naming the tag grammar. */
 export function parseTag(text: string): string {
   if (!TAG_GRAMMAR.test(text)) {
-    throw new RegistryError('TAG_INVALID', { detail: { tag: text, reason: 'must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}' } });
+    throw new RegistryError('MANIFEST_INVALID', { detail: { tag: text, reason: 'the tag must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}' } });
   }
   return text;
 }
@@ -45,7 +45,7 @@ export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest:
 
 /**
  * Parses `<tag-or-digest>`: anything with a ':' must be a valid digest (DIGEST_INVALID otherwise),
- * anything else a valid tag (TAG_INVALID otherwise).
+ * anything else a valid tag (MANIFEST_INVALID otherwise).
  */
 export function parseReference(text: string): Reference {
   if (text.includes(':')) {

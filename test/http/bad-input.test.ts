@@ -192,8 +192,8 @@ describe('bad input gets a specific error and changes nothing', () => {
 
   describe('tags in paths', () => {
     for (const tag of ['-leading-dash', '.leading-dot', 'has%20space', 'a'.repeat(129)]) {
-      it(`returns 400 TAG_INVALID for a manifest PUT to tag ${JSON.stringify(tag.slice(0, 20))}`, async () => {
-        await assertError(await putManifest(registry.url, 'bad/app', tag, image.manifest, image.mediaType), 400, 'TAG_INVALID');
+      it(`returns 400 MANIFEST_INVALID for a manifest PUT to tag ${JSON.stringify(tag.slice(0, 20))}`, async () => {
+        await assertError(await putManifest(registry.url, 'bad/app', tag, image.manifest, image.mediaType), 400, 'MANIFEST_INVALID');
         await assertUnchanged();
       });
     }
@@ -201,10 +201,10 @@ describe('bad input gets a specific error and changes nothing', () => {
 
   describe('upload headers', () => {
     for (const range of ['abc', '0-', '-9', '9-0', '0-9-10', 'bytes 0-9/5/6', '0x0-0x9']) {
-      it(`returns 416 RANGE_INVALID for PATCH Content-Range ${JSON.stringify(range)}, leaving the session as it was`, async () => {
+      it(`returns 416 BLOB_UPLOAD_INVALID for PATCH Content-Range ${JSON.stringify(range)}, leaving the session as it was`, async () => {
         const { location } = await openSession(registry.url, 'bad/app');
         assert.equal((await patchChunk(location, blob.bytes.subarray(0, 5), '0-4')).status, 202);
-        await assertError(await patchChunk(location, blob.bytes.subarray(5, 15), range), 416, 'RANGE_INVALID');
+        await assertError(await patchChunk(location, blob.bytes.subarray(5, 15), range), 416, 'BLOB_UPLOAD_INVALID');
         await assertSessionRange(location, '0-4');
       });
     }
@@ -263,25 +263,25 @@ describe('bad input gets a specific error and changes nothing', () => {
 
   describe('routes and methods', () => {
     for (const path of ['/v2/bad/app/blobs', '/v2/bad/app/tags', '/v2/bad/app/manifests/', '/v2/bad/app/referrers/', '/v2/_catalog/x', '/v1/_ping']) {
-      it(`returns 404 NOT_FOUND for the unknown route ${path}`, async () => {
-        await assertError(await fetch(`${registry.url}${path}`), 404, 'NOT_FOUND');
+      it(`returns 404 UNSUPPORTED for the unknown route ${path}`, async () => {
+        await assertError(await fetch(`${registry.url}${path}`), 404, 'UNSUPPORTED');
       });
     }
 
-    it('returns 405 METHOD_NOT_ALLOWED for PUT on the uploads collection, storing nothing', async () => {
+    it('returns 405 UNSUPPORTED for PUT on the uploads collection, storing nothing', async () => {
       const response = await fetch(`${registry.url}/v2/bad/app/blobs/uploads/?digest=${blob.digest}`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(blob.bytes) });
-      await assertError(response, 405, 'METHOD_NOT_ALLOWED');
+      await assertError(response, 405, 'UNSUPPORTED');
       await assertUnchanged();
     });
 
-    it('returns 405 METHOD_NOT_ALLOWED for POST on an upload session, leaving it as it was', async () => {
+    it('returns 405 UNSUPPORTED for POST on an upload session, leaving it as it was', async () => {
       const { location } = await openSession(registry.url, 'bad/app');
-      await assertError(await fetch(location, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(blob.bytes) }), 405, 'METHOD_NOT_ALLOWED');
+      await assertError(await fetch(location, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(blob.bytes) }), 405, 'UNSUPPORTED');
       await assertSessionRange(location, '0-0');
     });
 
-    it('returns 405 METHOD_NOT_ALLOWED for PATCH on a manifest, leaving it as it was', async () => {
-      await assertError(await fetch(`${registry.url}/v2/bad/app/manifests/v1`, { method: 'PATCH', headers: { 'Content-Type': OCI_MANIFEST }, body: '{}' }), 405, 'METHOD_NOT_ALLOWED');
+    it('returns 405 UNSUPPORTED for PATCH on a manifest, leaving it as it was', async () => {
+      await assertError(await fetch(`${registry.url}/v2/bad/app/manifests/v1`, { method: 'PATCH', headers: { 'Content-Type': OCI_MANIFEST }, body: '{}' }), 405, 'UNSUPPORTED');
       await assertUnchanged();
     });
   });

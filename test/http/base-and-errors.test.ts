@@ -36,42 +36,42 @@ describe('GET /v2/ and the error envelope', () => {
 
   it('returns 404 with a JSON error body for an unknown /v2 route', async () => {
     const response = await fetch(`${registry.url}/v2/library/app/unknown-resource/x`);
-    await assertError(response, 404, 'NOT_FOUND');
+    await assertError(response, 404, 'UNSUPPORTED');
   });
 
   it('returns 404 with a JSON error body for a path outside /v2', async () => {
     const response = await fetch(`${registry.url}/v3/`);
-    await assertError(response, 404, 'NOT_FOUND');
+    await assertError(response, 404, 'UNSUPPORTED');
   });
 
   it('returns 405 for POST /v2/', async () => {
     const response = await fetch(`${registry.url}/v2/`, { method: 'POST' });
-    await assertError(response, 405, 'METHOD_NOT_ALLOWED');
+    await assertError(response, 405, 'UNSUPPORTED');
   });
 
   it('returns 405 for POST on a manifest', async () => {
     const response = await fetch(`${registry.url}/v2/library/app/manifests/latest`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
-    await assertError(response, 405, 'METHOD_NOT_ALLOWED');
+    await assertError(response, 405, 'UNSUPPORTED');
   });
 
   it('returns 405 for PUT on a blob', async () => {
     const response = await fetch(`${registry.url}/v2/library/app/blobs/sha256:${'a'.repeat(64)}`, { method: 'PUT', body: 'x', headers: { 'Content-Type': 'application/octet-stream' } });
-    await assertError(response, 405, 'METHOD_NOT_ALLOWED');
+    await assertError(response, 405, 'UNSUPPORTED');
   });
 
   it('returns 405 for DELETE on the tags list', async () => {
     const response = await fetch(`${registry.url}/v2/library/app/tags/list`, { method: 'DELETE' });
-    await assertError(response, 405, 'METHOD_NOT_ALLOWED');
+    await assertError(response, 405, 'UNSUPPORTED');
   });
 
   it('returns 405 for PATCH on the uploads collection', async () => {
     const response = await fetch(`${registry.url}/v2/library/app/blobs/uploads/`, { method: 'PATCH', body: 'x', headers: { 'Content-Type': 'application/octet-stream' } });
-    await assertError(response, 405, 'METHOD_NOT_ALLOWED');
+    await assertError(response, 405, 'UNSUPPORTED');
   });
 
   it('returns 405 for DELETE on _catalog', async () => {
     const response = await fetch(`${registry.url}/v2/_catalog`, { method: 'DELETE' });
-    await assertError(response, 405, 'METHOD_NOT_ALLOWED');
+    await assertError(response, 405, 'UNSUPPORTED');
   });
 
   // RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405 response".

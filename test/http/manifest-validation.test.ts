@@ -127,7 +127,7 @@ describe('manifest validation', () => {
     await pushBlob(registry.url, 'val/big', config);
     await pushBlob(registry.url, 'val/big', layer);
     const manifest = paddedManifest(config, layer, LIMIT + 1);
-    await assertError(await putManifest(registry.url, 'val/big', 'too-big', manifest, OCI_MANIFEST), 413, 'MANIFEST_TOO_LARGE');
+    await assertError(await putManifest(registry.url, 'val/big', 'too-big', manifest, OCI_MANIFEST), 413, 'SIZE_INVALID');
     await assertNotStored('val/big', manifest.digest, 'too-big');
   });
 
@@ -140,7 +140,7 @@ describe('manifest validation', () => {
     const half = manifest.size >> 1;
     const body = streamOf(manifest.bytes.subarray(0, half), manifest.bytes.subarray(half));
     const response = await fetch(manifestUrl('val/big', 'streamed'), streamedInit('PUT', body, { 'Content-Type': OCI_MANIFEST }));
-    await assertError(response, 413, 'MANIFEST_TOO_LARGE');
+    await assertError(response, 413, 'SIZE_INVALID');
     await assertNotStored('val/big', manifest.digest, 'streamed');
   });
 
@@ -205,27 +205,27 @@ describe('manifest validation', () => {
     await assertError(await putManifest(registry.url, 'val/app', 'neg', content(JSON.stringify(doc)), OCI_MANIFEST), 400, 'MANIFEST_INVALID');
   });
 
-  it('returns 400 TAG_INVALID for ?tag= on a PUT by tag, storing nothing', async () => {
+  it('returns 400 MANIFEST_INVALID for ?tag= on a PUT by tag, storing nothing', async () => {
     const image = imageManifest();
     for (const blob of [image.config, ...image.layers]) await pushBlob(registry.url, 'val/tagq', blob);
     const response = await fetch(`${manifestUrl('val/tagq', 'main')}?tag=extra`, { method: 'PUT', headers: { 'Content-Type': image.mediaType }, body: new Uint8Array(image.manifest.bytes) });
-    await assertError(response, 400, 'TAG_INVALID');
+    await assertError(response, 400, 'MANIFEST_INVALID');
     await assertNotStored('val/tagq', image.manifest.digest, 'main');
     assert.equal((await fetch(manifestUrl('val/tagq', 'extra'), { method: 'HEAD' })).status, 404);
   });
 
-  it('returns 400 TAG_INVALID for an invalid ?tag= on a PUT by digest, storing nothing', async () => {
+  it('returns 400 MANIFEST_INVALID for an invalid ?tag= on a PUT by digest, storing nothing', async () => {
     const image = imageManifest();
     for (const blob of [image.config, ...image.layers]) await pushBlob(registry.url, 'val/tagq', blob);
     const response = await fetch(`${manifestUrl('val/tagq', image.manifest.digest)}?tag=good&tag=-bad`, { method: 'PUT', headers: { 'Content-Type': image.mediaType }, body: new Uint8Array(image.manifest.bytes) });
-    await assertError(response, 400, 'TAG_INVALID');
+    await assertError(response, 400, 'MANIFEST_INVALID');
     await assertNotStored('val/tagq', image.manifest.digest, 'good');
   });
 
-  it('returns 400 TAG_INVALID for a PUT to a tag longer than 128 characters', async () => {
+  it('returns 400 MANIFEST_INVALID for a PUT to a tag longer than 128 characters', async () => {
     const image = imageManifest();
     for (const blob of [image.config, ...image.layers]) await pushBlob(registry.url, 'val/longtag', blob);
-    await assertError(await putManifest(registry.url, 'val/longtag', 'a'.repeat(129), image.manifest, image.mediaType), 400, 'TAG_INVALID');
+    await assertError(await putManifest(registry.url, 'val/longtag', 'a'.repeat(129), image.manifest, image.mediaType), 400, 'MANIFEST_INVALID');
     assert.equal((await putManifest(registry.url, 'val/longtag', 'a'.repeat(128), image.manifest, image.mediaType)).status, 201);
   });
 });

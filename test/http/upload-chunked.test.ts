@@ -64,7 +64,7 @@ describe('chunked uploads', () => {
     assert.equal((await patchChunk(location, blob.bytes.subarray(0, 10), '0-9')).status, 202);
     const skipped = await patchChunk(location, blob.bytes.subarray(20, 30), '20-29');
     assert.equal(skipped.headers.get('range'), '0-9');
-    await assertError(skipped, 416, 'RANGE_INVALID');
+    await assertError(skipped, 416, 'BLOB_UPLOAD_INVALID');
     await assertSessionRange(location, '0-9');
     assert.equal((await patchChunk(location, blob.bytes.subarray(10, 20), '10-19')).status, 202);
     assert.equal((await patchChunk(location, blob.bytes.subarray(20, 30), '20-29')).status, 202);
@@ -76,7 +76,7 @@ describe('chunked uploads', () => {
     const blob = randomBlob(20);
     const { location } = await openSession(registry.url, name);
     assert.equal((await patchChunk(location, blob.bytes.subarray(0, 10), '0-9')).status, 202);
-    await assertError(await patchChunk(location, blob.bytes.subarray(5, 15), '5-14'), 416, 'RANGE_INVALID');
+    await assertError(await patchChunk(location, blob.bytes.subarray(5, 15), '5-14'), 416, 'BLOB_UPLOAD_INVALID');
     await assertSessionRange(location, '0-9');
     assert.equal((await patchChunk(location, blob.bytes.subarray(10, 20), '10-19')).status, 202);
     assert.equal((await close(location, blob)).status, 201);
@@ -86,7 +86,7 @@ describe('chunked uploads', () => {
   it('returns 416 for a first chunk that does not begin at 0', async () => {
     const blob = randomBlob(10);
     const { location } = await openSession(registry.url, name);
-    await assertError(await patchChunk(location, blob.bytes.subarray(0, 5), '5-9'), 416, 'RANGE_INVALID');
+    await assertError(await patchChunk(location, blob.bytes.subarray(0, 5), '5-9'), 416, 'BLOB_UPLOAD_INVALID');
     await assertSessionRange(location, '0-0');
   });
 
@@ -94,7 +94,7 @@ describe('chunked uploads', () => {
     const blob = randomBlob(20);
     const { location } = await openSession(registry.url, name);
     assert.equal((await patchChunk(location, blob.bytes.subarray(0, 10), '0-9')).status, 202);
-    await assertError(await patchChunk(location, blob.bytes.subarray(0, 10), '0-9'), 416, 'RANGE_INVALID');
+    await assertError(await patchChunk(location, blob.bytes.subarray(0, 10), '0-9'), 416, 'BLOB_UPLOAD_INVALID');
     assert.equal((await patchChunk(location, blob.bytes.subarray(10, 20), '10-19')).status, 202);
     assert.equal((await close(location, blob)).status, 201);
   });
@@ -158,7 +158,7 @@ describe('chunked uploads', () => {
     const blob = randomBlob(20);
     const { location } = await openSession(registry.url, name);
     assert.equal((await patchChunk(location, blob.bytes.subarray(0, 10), '0-9')).status, 202);
-    await assertError(await close(location, blob, { bytes: blob.bytes.subarray(12), range: '12-19' }), 416, 'RANGE_INVALID');
+    await assertError(await close(location, blob, { bytes: blob.bytes.subarray(12), range: '12-19' }), 416, 'BLOB_UPLOAD_INVALID');
     await assertSessionRange(location, '0-9');
     assert.equal((await close(location, blob, { bytes: blob.bytes.subarray(10), range: '10-19' })).status, 201);
   });

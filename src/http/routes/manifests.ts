@@ -6,7 +6,7 @@ import { readBoundedBody } from '../read-body.js';
 /**
  * The reference of a GET, HEAD or DELETE. A name that can't be a tag names no manifest, so it is
  * 404 MANIFEST_UNKNOWN (as the conformance suite expects of `.INVALID_MANIFEST_NAME`); only a
- * PUT, which would create it, is refused with 400 TAG_INVALID.
+ * PUT, which would create it, is refused with 400 MANIFEST_INVALID.
  */
 function lookupReference(name: string, text: string): Reference {
   if (!text.includes(':') && !isTag(text)) {
@@ -36,7 +36,7 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
   const reference = parseReference(referenceText);
   const tags = ctx.query.getAll('tag');
   if (tags.length > 0 && reference.kind !== 'digest') {
-    throw new RegistryError('TAG_INVALID', { detail: { reason: '?tag= is accepted only when pushing by digest' } });
+    throw new RegistryError('MANIFEST_INVALID', { detail: { reason: '?tag= is accepted only when pushing by digest' } });
   }
   const bytes = await readBoundedBody(ctx.request, ctx.config.manifests.maxBytes);
   const pushed = await ctx.services.manifests.put(name, reference, bytes, bareMediaType(ctx.request.headers['content-type']), tags);
