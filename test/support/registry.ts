@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createBerth, type Berth } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
+import { dropTestSchema } from './postgres.js';
 
 /** A registry running in this process on a free port, with its own temp data folder. */
 export interface TestRegistry {
@@ -35,6 +36,7 @@ export async function startRegistry(settings: Record<string, string> = {}): Prom
     stop: async () => {
       await berth.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (settings.BERTH_METADATA_URL) await dropTestSchema(settings.BERTH_METADATA_URL);
     },
   };
 }
