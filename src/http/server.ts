@@ -7,6 +7,7 @@ import type { BlobDriver } from '../storage/blob-driver.js';
 import type { RegistryServices, V2Context } from './context.js';
 import { HttpMetrics } from './middleware/metrics.js';
 import { deleteBlob, getBlob } from './routes/blobs.js';
+import { registerHealthRoutes } from './routes/health.js';
 import { listReferrers, listRepositories, listTags } from './routes/listing.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
@@ -139,20 +140,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.header('Content-Type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const checks: Record<string, string> = {};
-    await deps.store.ping().then(
-      () => (checks.metadata = 'ok'),
-      (error: Error) => (checks.metadata = error.message),
-    );
-    await deps.driver.stat('readyz-probe').then(
-      () => (checks.storage = 'ok'),
-      (error: Error) => (checks.storage = error.message),
-    );
-    const ready = Object.values(checks).every((v) => v === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
-  });
+  registerHealthRoutes(app, deps.store, deps.driver);
   return app;
 }
 

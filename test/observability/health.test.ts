@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
@@ -39,6 +41,19 @@ describe('/healthz and /readyz (embedded SQLite)', () => {
     const { code, body } = await readyz(url);
     assert.equal(code, 200);
     assert.deepEqual(body, { status: 'ready', checks: { metadata: 'ok', storage: 'ok' } });
+  });
+
+  it('/readyz answers 503 naming the storage check when blobs can no longer be written, and 200 once they can', async () => {
+    const started = await registry();
+    const root = join(started.dataDir, 'storage');
+    await rm(root, { recursive: true, force: true });
+    await writeFile(root, 'not a folder');
+    const broken = await readyz(started.url);
+    assert.equal(broken.code, 503);
+    assert.equal(broken.body.checks.metadata, 'ok');
+    assert.notEqual(broken.body.checks.storage, 'ok');
+    await rm(root);
+    assert.equal((await readyz(started.url)).code, 200, 'the driver recreates its root on the next write');
   });
 
   it('/readyz answers 503 naming the metadata check once the metadata store is gone, while /healthz stays 200', async () => {

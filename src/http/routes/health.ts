@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { MetadataStore } from '../../metadata/metadata-store.js';
+import type { BlobDriver } from '../../storage/blob-driver.js';
+
+/**
+ * Writes, reads back and deletes a tiny file: a full disk, a read-only mount or a missing root
+ * make the node unready, which a stat of a path that doesn't exist would not notice.
+ */
+async function probeStorage(driver: BlobDriver): Promise<void> {
+  const path = `readyz/${randomUUID()}`;
+  try {
+    const writer = await driver.writer(path);
+    await writer.write(Buffer.from('ok'));
+    await writer.close();
+    if ((await driver.stat(path))?.size !== 2) throw new Error('the probe file did not read back');
+  } finally {
+    await driver.delete(path).catch(() => undefined);
+  }
+}
+
+async function check(probe: () => Promise<void>): Promise<string> {
+  return probe().then(
+    () => 'ok',
+    (error: Error) => error.message,
+  );
+}
+
+/** /healthz (the process answers) and /readyz (metadata and storage answer: 200 or 503). */
+export function registerHealthRoutes(app: FastifyInstance, store: MetadataStore, driver: BlobDriver): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks = { metadata: await check(() => store.ping()), storage: await check(() => probeStorage(driver)) };
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+}
