@@ -22,12 +22,17 @@ export function registerServe(program: Command): void {
       const logger = pino({ level: config.log.level });
       const berth = await createBerth(config, logger);
       const { host, port } = splitListen(config.listen);
-      // Fastify logs one line per bound address; its text becomes Berth's startup line.
-      await berth.server.listen({
-        host,
-        port,
-        listenTextResolver: (address) => `berth listening on ${address}, data in ${berth.locations.storage} and ${berth.locations.metadata}`,
-      });
+      // Fastify logs a line per network interface when bound to 0.0.0.0; Berth logs one line.
+      const level = logger.level;
+      if (logger.isLevelEnabled('info')) logger.level = 'warn';
+      let address: string;
+      try {
+        address = await berth.server.listen({ host, port });
+      } finally {
+        logger.level = level;
+      }
+      const { metadata, storage } = berth.locations;
+      logger.info({ address, listen: config.listen, metadata, storage }, `berth listening on ${address} (bound to ${config.listen}), data in ${storage} and ${metadata}`);
 
       let stopping = false;
       const stop = (signal: string): void => {
