@@ -6,6 +6,7 @@
  *   blobs/<algorithm>/<first two hex>/<encoded>/data   committed blobs, content-addressed,
  *                                                       shared by every repository
  *   uploads/<upload id>/data                           an upload session's bytes so far
+ *   readyz/<random id>                                 /readyz's probe file, deleted at once
  * ```
  *
  * Which repository may see which blob is metadata (repository blob links), not a path: the same
