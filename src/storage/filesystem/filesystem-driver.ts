@@ -130,12 +130,13 @@ export class FilesystemDriver implements BlobDriver {
 
   /**
    * Creates absolute's parent directories and runs op. A concurrent delete may prune the
-   * freshly created (still empty) directories before op uses them, so ENOENT retries a few times.
+   * freshly created (still empty) directories before op uses them — or while mkdir is still
+   * creating them, so its own ENOENT counts too — and ENOENT retries a few times.
    */
   private async withParentDirectory<T>(absolute: string, op: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(absolute), { recursive: true });
       try {
+        await mkdir(dirname(absolute), { recursive: true });
         return await op();
       } catch (error) {
         if (!isMissing(error) || attempt >= 5) throw error;
