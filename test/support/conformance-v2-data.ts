@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { tar } from './tar.js';
 
 export type Algo = 'sha256' | 'sha512';
 
@@ -89,27 +90,6 @@ function withExtra(doc: Record<string, unknown>, extra: boolean | undefined): Bu
   return Buffer.from(JSON.stringify(extra ? { ...doc, [`org.${randText()}`]: randText() } : doc));
 }
 
-/** A minimal tar holding one file (ustar header, content, two zero blocks). */
-function tarOf(name: string, content: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 'utf8');
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124);
-  header.write('00000000000\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const padded = Buffer.alloc(Math.ceil(content.length / 512) * 512);
-  content.copy(padded);
-  return Buffer.concat([header, padded, Buffer.alloc(1024)]);
-}
-
 /** testData: one data set's content and expectations. */
 export class TestData {
   tags = new Map<string, string>();
@@ -142,13 +122,13 @@ export class TestData {
   genLayer(fileNum: number, opts: GenOpts = {}): { comp: string; uncomp: string } {
     const algo = opts.algo ?? 'sha256';
     const file = Buffer.from(`Conformance test file contents for file number ${fileNum}.\nTodays lucky number is ${randomBytes(6).readUIntBE(0, 6)}\n`);
-    const tar = tarOf(`./conformance-${fileNum}.txt`, file);
-    const body = opts.uncompressed ? tar : gzipSync(tar);
+    const archive = tar([{ name: `./conformance-${fileNum}.txt`, data: file }]);
+    const body = opts.uncompressed ? archive : gzipSync(archive);
     const comp = digestOf(body, algo);
     this.blobs.set(comp, body);
     this.desc.set(comp, { mediaType: opts.uncompressed ? MT.layer : MT.layerGz, digest: comp, size: body.length, ...(opts.setData ? { data: body.toString('base64') } : {}) });
-    const uncomp = digestOf(tar, algo);
-    this.desc.set(uncomp, { mediaType: MT.layer, digest: uncomp, size: tar.length });
+    const uncomp = digestOf(archive, algo);
+    this.desc.set(uncomp, { mediaType: MT.layer, digest: uncomp, size: archive.length });
     return { comp, uncomp };
   }
 
