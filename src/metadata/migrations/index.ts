@@ -27,9 +27,18 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDia
     provider: migrationProvider(dialect),
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'setup';
-    throw new Error(`metadata migration ${failed} failed`, { cause: error });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error === undefined) return;
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    // Kysely's setup introspects every schema's catalog, which fails now and then while another
+    // schema is being dropped at the same moment (seen in CI). Nothing was migrated: try again.
+    if (failed === undefined && attempt < SETUP_ATTEMPTS) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      continue;
+    }
+    throw new Error(`metadata migration ${failed ?? 'setup'} failed`, { cause: error });
   }
 }
+
+const SETUP_ATTEMPTS = 5;
