@@ -1,7 +1,11 @@
 import type { Kysely } from 'kysely';
+import { KyselyAccountStore } from './account-store.js';
+import { KyselyAuditStore, KyselySigningKeyStore } from './audit-store.js';
 import { KyselyBlobStore } from './blob-store.js';
+import { KyselyCredentialStore } from './credential-store.js';
 import { KyselyManifestStore } from './manifest-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import { KyselyNamespaceStore } from './namespace-store.js';
 import { KyselyRepositoryStore } from './repository-store.js';
 import type { Database, MetadataDialect } from './schema.js';
 import { KyselyUploadStore } from './upload-store.js';
@@ -16,6 +20,11 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly blobs: KyselyBlobStore;
   readonly manifests: KyselyManifestStore;
   readonly uploads: KyselyUploadStore;
+  readonly accounts: KyselyAccountStore;
+  readonly namespaces: KyselyNamespaceStore;
+  readonly credentials: KyselyCredentialStore;
+  readonly signingKeys: KyselySigningKeyStore;
+  readonly audit: KyselyAuditStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -26,6 +35,11 @@ export class KyselyMetadataStore implements MetadataStore {
     this.blobs = new KyselyBlobStore(db, rowLocks);
     this.manifests = new KyselyManifestStore(db, rowLocks);
     this.uploads = new KyselyUploadStore(db);
+    this.accounts = new KyselyAccountStore(db);
+    this.namespaces = new KyselyNamespaceStore(db);
+    this.credentials = new KyselyCredentialStore(db);
+    this.signingKeys = new KyselySigningKeyStore(db);
+    this.audit = new KyselyAuditStore(db);
   }
 
   async ping(): Promise<void> {

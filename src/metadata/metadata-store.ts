@@ -1,6 +1,8 @@
+import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
+
 /**
- * MetadataStore: everything about content except blob bytes — repositories, which blobs each
- * repository may see, manifests (their bytes too), tags, referrers and upload sessions.
+ * MetadataStore: everything except blob bytes — repositories, which blobs each repository may
+ * see, manifests (their bytes too), tags, referrers, upload sessions, and access control.
  * One method per question content/ asks; split by role so no interface grows past a handful.
  * Digests and names cross this seam as plain strings the services have already validated.
  * Each method is one transaction: a method either changes everything it says or nothing.
@@ -12,6 +14,12 @@ export interface MetadataStore {
   readonly blobs: BlobStore;
   readonly manifests: ManifestStore;
   readonly uploads: UploadStore;
+  /** Access control (access-store.ts). */
+  readonly accounts: AccountStore;
+  readonly namespaces: NamespaceStore;
+  readonly credentials: CredentialStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly audit: AuditStore;
   /** Resolves when the database answers a trivial query; throws otherwise. */
   ping(): Promise<void>;
   /** Closes connections. */

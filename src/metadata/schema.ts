@@ -14,6 +14,8 @@ export interface RepositoriesTable {
   name: string;
   /** Bumped in every transaction that changes a tag, so readers can cache tag lists safely. */
   tags_version: Generated<number>;
+  /** 'public' or 'private'; null inherits the namespace's visibility. */
+  visibility: string | null;
 }
 
 /** Committed blobs, global by digest; their bytes live in the BlobDriver. */
@@ -82,4 +84,82 @@ export interface Database {
   manifest_references: ManifestReferencesTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  accounts: AccountsTable;
+  namespaces: NamespacesTable;
+  namespace_members: NamespaceMembersTable;
+  credentials: CredentialsTable;
+  signing_keys: SigningKeysTable;
+  audit_events: AuditEventsTable;
+}
+
+/** User accounts; booleans are 0/1, groups JSON text. */
+export interface AccountsTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  password_hash: string | null;
+  email: string | null;
+  admin: number;
+  disabled: number;
+  groups: string;
+  external_id: string | null;
+  password_changed_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Namespaces; CIDR lists are JSON text or null (no restriction). */
+export interface NamespacesTable {
+  id: Generated<number>;
+  name: string;
+  visibility: string;
+  pull_cidrs: string | null;
+  push_cidrs: string | null;
+  created_at: number;
+}
+
+/** A user or group with a role in a namespace. */
+export interface NamespaceMembersTable {
+  namespace_id: number;
+  member_kind: string;
+  member_name: string;
+  role: string;
+  created_at: number;
+}
+
+/** Robot accounts and personal access tokens; grants JSON text. */
+export interface CredentialsTable {
+  id: string;
+  kind: string;
+  owner: string;
+  name: string;
+  secret_hash: string;
+  grants: string;
+  description: string | null;
+  created_by: string;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  created_at: number;
+}
+
+/** Token-signing keys as JWK JSON text. */
+export interface SigningKeysTable {
+  kid: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+}
+
+/** The audit log; detail is JSON text. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  actor_kind: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  client_ip: string | null;
+  detail: string | null;
 }

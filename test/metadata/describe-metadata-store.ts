@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MetadataStore } from '../../src/metadata/metadata-store.js';
+import { accessCases } from './access-cases.js';
 import { blobCases } from './blob-cases.js';
 import { concurrencyCases } from './concurrency-cases.js';
 import { manifestCases } from './manifest-cases.js';
@@ -44,5 +45,6 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('tags and referrers', () => tagAndReferrerCases(test));
     describe('uploads', () => uploadCases(test));
     describe('concurrency', () => concurrencyCases(test));
+    describe('access control', () => accessCases(test));
   });
 }

@@ -7,11 +7,16 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Database, MetadataDialect } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
 import { tagsVersionMigration } from './0002-tags-version.js';
+import { accessControlMigration } from './0003-access-control.js';
 
 function migrationProvider(dialect: MetadataDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001-initial': initialMigration(dialect), '0002-tags-version': tagsVersionMigration(dialect) };
+      return {
+        '0001-initial': initialMigration(dialect),
+        '0002-tags-version': tagsVersionMigration(dialect),
+        '0003-access-control': accessControlMigration(dialect),
+      };
     },
   };
 }
