@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.js';
+import { buildAuth, type AuthCore } from './auth/build-auth.js';
 import type { Config } from './config/index.js';
 import { BlobService } from './content/blobs.js';
 import { ManifestCache } from './content/manifest-cache.js';
@@ -20,6 +23,9 @@ export interface Berth {
   readonly server: FastifyInstance;
   readonly store: MetadataStore;
   readonly driver: BlobDriver;
+  readonly auth: AuthCore;
+  /** Whether this start created the admin account (and the generated password, to print once). */
+  readonly bootstrap: BootstrapResult;
   /** Where metadata and blobs live, for the startup line. */
   readonly locations: { metadata: string; storage: string };
   /** Stops the server (letting running requests finish) and closes the store. */
@@ -43,15 +49,31 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     blobs: new BlobService(store, driver),
     manifests: new ManifestService(store, cache, new TagListCache(store, config.manifests.tagListCacheRepositories)),
   };
-  const server = buildServer({ config, logger, services, store, driver, metrics: new HttpMetrics() });
+  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'));
+  const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
+  if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
+  const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
+  const server = buildServer({
+    config,
+    logger,
+    services,
+    store,
+    driver,
+    metrics: new HttpMetrics(),
+    auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm },
+    ...(tls ? { tls } : {}),
+  });
   return {
     config,
     server,
     store,
     driver,
+    auth,
+    bootstrap,
     locations: { metadata: url.replace(/\/\/([^@/]*)@/, '//***@'), storage: `filesystem:${storageRoot}` },
     close: async () => {
       await server.close();
+      await auth.audit.flush();
       await store.close();
     },
   };

@@ -17,8 +17,11 @@ export function registerServe(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (default 0.0.0.0:5000)')
     .option('--data <dir>', 'folder for the embedded database and blob files (default ./data)')
     .option('--config <file>', 'YAML configuration file')
-    .action(async (options: { listen?: string; data?: string; config?: string }) => {
-      const config = loadConfig({ ...(options.config ? { file: options.config } : {}), flags: { listen: options.listen, data: options.data } });
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .action(async (options: { listen?: string; data?: string; config?: string; tlsCert?: string; tlsKey?: string }) => {
+      const flags = { listen: options.listen, data: options.data, 'tls.cert': options.tlsCert, 'tls.key': options.tlsKey };
+      const config = loadConfig({ ...(options.config ? { file: options.config } : {}), flags });
       const logger = pino({ level: config.log.level });
       const berth = await createBerth(config, logger);
       const { host, port } = splitListen(config.listen);
@@ -30,6 +33,10 @@ export function registerServe(program: Command): void {
         address = await berth.server.listen({ host, port });
       } finally {
         logger.level = level;
+      }
+      if (berth.bootstrap.created && berth.bootstrap.generatedPassword !== undefined) {
+        // Printed once, on the terminal rather than in the JSON logs a log shipper would keep.
+        process.stderr.write(`\nberth: created the account "admin" with the password:\n\n    ${berth.bootstrap.generatedPassword}\n\nIt is not shown again. Log in with: berth login ${address} -u admin\n\n`);
       }
       const { metadata, storage } = berth.locations;
       logger.info({ address, listen: config.listen, metadata, storage }, `berth listening on ${address} (bound to ${config.listen}), data in ${storage} and ${metadata}`);

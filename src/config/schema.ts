@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
+/** A list given as a YAML list or as one comma-separated string (environment variables). */
+const list = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : value),
+  z.array(z.string().min(1)),
+);
 
 /**
  * Every Berth setting, with its default and description (docs/configuration.md is generated from
@@ -54,6 +61,94 @@ export const configSchema = z
           .min(0)
           .default(1000)
           .describe('Repositories whose sorted tag list is kept in memory, checked against a version on every request (0 turns it off).'),
+      })
+      .strict()
+      .prefault({}),
+    adminPassword: z
+      .string()
+      .min(8, 'must be at least 8 characters')
+      .optional()
+      .describe('Password of the `admin` account created on first start (BERTH_ADMIN_PASSWORD). When unset, one is generated and printed once.'),
+    tls: z
+      .object({
+        cert: z.string().min(1).optional().describe('PEM certificate (chain) file: with tls.key, Berth serves HTTPS (--tls-cert).'),
+        key: z.string().min(1).optional().describe('PEM private key file of tls.cert (--tls-key).'),
+      })
+      .strict()
+      .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { message: 'tls.cert and tls.key must be given together' })
+      .prefault({}),
+    auth: z
+      .object({
+        mode: z
+          .enum(['token', 'none'])
+          .default('token')
+          .describe('token: pushes, deletes and private pulls need credentials (Docker token auth, Basic also accepted). none: no access control at all, for a trusted local loop only.'),
+        token: z
+          .object({
+            realm: z.string().url().optional().describe('Token endpoint URL put in challenges (default: <scheme>://<host of the request>/token).'),
+            service: z.string().min(1).default('berth').describe('The service name in challenges and the audience of tokens.'),
+            issuer: z.string().min(1).default('berth').describe('The issuer (iss) of tokens.'),
+            lifetimeSeconds: positiveInt.default(300).describe('Lifetime of access tokens.'),
+            refreshLifetimeSeconds: positiveInt.default(7 * 24 * 3600).describe('Lifetime of refresh tokens (OAuth2 offline access).'),
+          })
+          .strict()
+          .prefault({}),
+        namespaces: z
+          .object({
+            depth: positiveInt.default(1).describe('Leading path components that name a repository\'s namespace (1: team/app → team).'),
+            root: z.string().min(1).default('library').describe('Namespace of repository names without a slash.'),
+            personal: flag.default(true).describe('Every user owns the namespace named like them.'),
+          })
+          .strict()
+          .prefault({}),
+        adminGroups: list.default([]).describe('Directory (LDAP/OIDC) groups whose members are system admins (comma-separated).'),
+        trustedProxies: list
+          .default([])
+          .describe('CIDRs of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated); the client address is the first untrusted hop.'),
+        ldap: z
+          .object({
+            url: z.string().regex(/^ldaps?:\/\//, 'must start with ldap:// or ldaps://').optional().describe('LDAP / Active Directory server (enables LDAP logins).'),
+            startTls: flag.default(false).describe('Upgrade ldap:// connections with StartTLS.'),
+            tlsCaFile: z.string().min(1).optional().describe('PEM CA bundle trusted for LDAPS / StartTLS.'),
+            tlsInsecure: flag.default(false).describe('Do not verify the LDAP server certificate (testing only).'),
+            bindDn: z.string().default('').describe('Service account DN used to search users.'),
+            bindPassword: z.string().default('').describe('Service account password.'),
+            userBase: z.string().default('').describe('Where users are searched.'),
+            userFilter: z.string().default('(uid={username})').describe('User search filter; {username} is escaped. AD: (sAMAccountName={username}).'),
+            usernameAttribute: z.string().default('uid').describe('Attribute holding the login name (AD: sAMAccountName).'),
+            emailAttribute: z.string().default('mail').describe('Attribute holding the e-mail address.'),
+            groupBase: z.string().min(1).optional().describe('Where groups are searched (unset: no group search).'),
+            groupFilter: z.string().default('(&(objectClass=groupOfNames)(member={dn}))').describe('Group search filter; {dn} is the user\'s DN, escaped.'),
+            groupNameAttribute: z.string().default('cn').describe('Attribute naming a group.'),
+            memberOfAttribute: z.string().min(1).optional().describe('Read groups from this attribute of the user (AD: memberOf).'),
+            timeoutMs: positiveInt.default(5000).describe('Connect and operation timeout.'),
+          })
+          .strict()
+          .prefault({}),
+        oidc: z
+          .object({
+            issuer: z.string().url().optional().describe('OpenID Connect issuer URL (enables single sign-on at /auth/oidc/login).'),
+            clientId: z.string().default('').describe('OIDC client id.'),
+            clientSecret: z.string().optional().describe('OIDC client secret (unset: a public client with PKCE).'),
+            scopes: list.default(['openid', 'profile', 'email', 'groups']).describe('Scopes asked for (comma-separated).'),
+            usernameClaim: z.string().default('preferred_username').describe('Claim that becomes the Berth username.'),
+            groupsClaim: z.string().default('groups').describe('Claim holding the user\'s groups.'),
+            allowHttp: flag.default(false).describe('Allow an http:// issuer (testing only).'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    rateLimits: z
+      .object({
+        windowSeconds: positiveInt.default(60).describe('Window of the manifest-pull and token-request limits.'),
+        manifestPullsPerPrincipal: nonNegativeInt.default(0).describe('Manifest pulls a user or robot may make per window (0: unlimited).'),
+        manifestPullsPerIp: nonNegativeInt.default(0).describe('Manifest pulls a client address may make per window (0: unlimited).'),
+        tokenRequestsPerIp: nonNegativeInt.default(0).describe('Logins and token requests a client address may make per window (0: unlimited).'),
+        failedLogins: nonNegativeInt.default(5).describe('Failed logins of one user from one address before further attempts are refused (0: no throttle).'),
+        failedLoginWindowSeconds: positiveInt.default(300).describe('Window in which failed logins are counted.'),
+        failedLoginBlockSeconds: positiveInt.default(300).describe('How long logins stay refused once the failures are spent.'),
       })
       .strict()
       .prefault({}),

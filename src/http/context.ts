@@ -3,6 +3,8 @@ import type { Config } from '../config/index.js';
 import type { BlobService } from '../content/blobs.js';
 import type { ManifestService } from '../content/manifests.js';
 import type { UploadService } from '../content/uploads.js';
+import type { AuditLog } from '../auth/audit-log.js';
+import type { Identity } from './auth/identity.js';
 import type { HttpMetrics } from './middleware/metrics.js';
 
 /** The registry services the HTTP layer calls; app.ts builds them. */
@@ -20,6 +22,22 @@ export interface V2Context {
   config: Config;
   metrics: HttpMetrics;
   query: URLSearchParams;
+  /** Who the request acts as (the gate checked the route's own needs already). */
+  identity: Identity;
+  audit: AuditLog;
+}
+
+/** Writes a successful push, pull or delete to the audit log. */
+export function auditAction(ctx: V2Context, action: string, target: string, detail?: Record<string, unknown>): void {
+  ctx.audit.record({
+    actor: ctx.identity.name,
+    actorKind: ctx.identity.kind,
+    action,
+    target,
+    outcome: 'success',
+    clientIp: ctx.request.ip,
+    ...(detail ? { detail } : {}),
+  });
 }
 
 /** The request body as a byte stream, counted into bytes-received; Berth never buffers blob bodies. */

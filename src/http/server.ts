@@ -5,10 +5,14 @@ import { RegistryError, errorBody } from '../errors/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import type { RegistryServices, V2Context } from './context.js';
+import type { AuthServices } from './auth/auth-deps.js';
+import { UNCHECKED } from './auth/identity.js';
+import { passV2Gate } from './auth/v2-gate.js';
 import { HttpMetrics } from './middleware/metrics.js';
 import { deleteBlob, getBlob } from './routes/blobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { listReferrers, listRepositories, listTags } from './routes/listing.js';
+import { registerTokenRoutes } from './routes/token.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
 import { parseV2Path, type V2Target } from './v2-path.js';
@@ -20,7 +24,10 @@ export interface ServerDeps {
   services: RegistryServices;
   store: MetadataStore;
   driver: BlobDriver;
+  auth: AuthServices;
   metrics?: HttpMetrics;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 type Handler = (ctx: V2Context) => Promise<void>;
@@ -90,6 +97,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Repository names are not router parameters (they hold slashes); /v2 is parsed by v2-path.ts.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
     forceCloseConnections: 'idle',
+    // X-Forwarded-For / -Proto are believed only from these proxies (request.ip, request.protocol).
+    ...(deps.config.auth.trustedProxies.length > 0 ? { trustProxy: deps.config.auth.trustedProxies } : {}),
+    ...(deps.tls ? { https: deps.tls } : {}),
   });
 
   // Bodies stay raw streams: blobs are piped, manifests read with a size bound, nothing parsed.
@@ -131,7 +141,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const allow = METHODS.filter((m) => handlerFor(target, m) !== undefined).join(', ');
       throw new RegistryError('UNSUPPORTED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
     }
-    await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query) });
+    const identity = deps.auth.mode === 'none' ? UNCHECKED : await passV2Gate(deps.auth, request, target);
+    if (target.kind === 'manifest' && request.method === 'GET') await limitManifestPulls(deps.auth, identity.kind === 'anonymous' ? undefined : identity.name, request.ip);
+    await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query), identity, audit: deps.auth.audit });
   };
   app.route({ method: [...METHODS], url: '/v2', handler: v2 });
   app.route({ method: [...METHODS], url: '/v2/*', handler: v2 });
@@ -141,7 +153,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return metrics.registry.metrics();
   });
   registerHealthRoutes(app, deps.store, deps.driver);
+  registerTokenRoutes(app, deps.auth);
   return app;
+}
+
+/** Manifest pulls count against the per-principal and per-address limits (429 with Retry-After). */
+async function limitManifestPulls(auth: AuthServices, principal: string | undefined, ip: string): Promise<void> {
+  const limit = await auth.limits.manifestPull(principal, ip);
+  if (!limit.allowed) {
+    throw new RegistryError('TOOMANYREQUESTS', { detail: { reason: 'manifest pull rate limit reached' }, headers: { 'Retry-After': String(limit.retryAfterSeconds) } });
+  }
 }
 
 /** A low-cardinality route label for metrics: the kind of /v2 resource, never the name. */

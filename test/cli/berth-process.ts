@@ -87,7 +87,8 @@ export function parseLines(text: string): LogLine[] {
  * or is not up within 30 s.
  */
 export async function startBerth(port: number, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<BerthServer> {
-  const run = launch(['serve', ...args], env, cwd ?? (await scratchDir()));
+  // These suites test serving, not access control (test/auth/ does): it is off unless env says.
+  const run = launch(['serve', ...args], { BERTH_AUTH_MODE: 'none', ...env }, cwd ?? (await scratchDir()));
   let ended: number | string | undefined;
   void run.exited.then((code) => (ended = code));
   const url = `http://127.0.0.1:${port}`;

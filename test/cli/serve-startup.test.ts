@@ -47,7 +47,9 @@ describe('berth --help', () => {
 
 describe('berth serve --listen --data', () => {
   it('prints exactly one JSON startup line naming the address, the storage folder and the SQLite file under --data', async () => {
-    const { server, dir } = await serve((port, d) => ['--listen', `127.0.0.1:${port}`, '--data', join(d, 'data')], { BERTH_LOG_LEVEL: 'info' });
+    // Access control on, as by default (with mode none a warning line precedes the startup line).
+    const env = { BERTH_LOG_LEVEL: 'info', BERTH_AUTH_MODE: 'token', BERTH_ADMIN_PASSWORD: 'startup-admin-password' };
+    const { server, dir } = await serve((port, d) => ['--listen', `127.0.0.1:${port}`, '--data', join(d, 'data')], env);
     const data = join(dir, 'data');
     const lines = server.lines();
     assert.ok(

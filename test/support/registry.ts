@@ -19,10 +19,14 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-/** Starts Berth in process. `settings` are BERTH_* variables, e.g. { BERTH_METADATA_URL: … }. */
+/**
+ * Starts Berth in process. `settings` are BERTH_* variables, e.g. { BERTH_METADATA_URL: … }.
+ * Access control is off (BERTH_AUTH_MODE=none) unless the settings turn it on: most suites test
+ * the registry API itself; test/auth/ tests access control.
+ */
 export async function startRegistry(settings: Record<string, string> = {}): Promise<TestRegistry> {
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-test-'));
-  const config = loadConfig({ env: { BERTH_LOG_LEVEL: 'silent', ...settings }, flags: { data: dataDir, listen: '127.0.0.1:0' } });
+  const config = loadConfig({ env: { BERTH_LOG_LEVEL: 'silent', BERTH_AUTH_MODE: 'none', ...settings }, flags: { data: dataDir, listen: '127.0.0.1:0' } });
   const berth = await createBerth(config, pino({ level: config.log.level }));
   await berth.server.listen({ host: '127.0.0.1', port: 0 });
   const address = berth.server.server.address();
@@ -44,7 +48,7 @@ export async function startRegistry(settings: Record<string, string> = {}): Prom
 /** The compiled CLI entry, for tests that run `berth` as a separate process. */
 export const BERTH_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/berth.js');
 
-/** A `berth serve` child process (for kill -9 and signal tests). */
+/** A `berth serve` child process (for kill -9 and signal tests); access control off unless `env` says. */
 export interface RegistryProcess {
   child: ChildProcess;
   url: string;
@@ -60,7 +64,7 @@ export interface RegistryProcess {
  */
 export async function spawnRegistry(dataDir: string, port: number, env: Record<string, string> = {}): Promise<RegistryProcess> {
   const child = spawn(process.execPath, [BERTH_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, BERTH_AUTH_MODE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

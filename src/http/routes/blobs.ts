@@ -1,6 +1,6 @@
 import { RegistryError } from '../../errors/index.js';
 import { parseDigest } from '../../oci/index.js';
-import type { V2Context } from '../context.js';
+import { auditAction, type V2Context } from '../context.js';
 import { parseRange } from '../headers.js';
 
 /** GET and HEAD /v2/<name>/blobs/<digest>, with single byte ranges (206 / 416). */
@@ -32,5 +32,6 @@ export async function getBlob(ctx: V2Context, name: string, digestText: string):
 /** DELETE /v2/<name>/blobs/<digest>: 202, or 404 BLOB_UNKNOWN. */
 export async function deleteBlob(ctx: V2Context, name: string, digestText: string): Promise<void> {
   await ctx.services.blobs.delete(name, parseDigest(digestText));
+  auditAction(ctx, 'delete', `${name}@${digestText}`);
   await ctx.reply.code(202).header('Content-Length', '0').send();
 }

@@ -43,9 +43,20 @@ export async function listTags(ctx: V2Context, name: string): Promise<void> {
   await sendPage(ctx, `/v2/${name}/tags/list`, 'tags', { name }, (limit, last) => ctx.services.manifests.listTags(name, limit, last));
 }
 
-/** GET /v2/_catalog[?n=&last=]. */
+/** GET /v2/_catalog[?n=&last=]: the repositories the caller may pull. */
 export async function listRepositories(ctx: V2Context): Promise<void> {
-  await sendPage(ctx, '/v2/_catalog', 'repositories', {}, (limit, last) => ctx.services.manifests.catalog(limit, last));
+  const visible = await ctx.identity.pullFilter();
+  await sendPage(ctx, '/v2/_catalog', 'repositories', {}, async (limit, last) => {
+    // Filtering after the query can leave a page short: read on until it is full or names run out.
+    const names: string[] = [];
+    let after = last;
+    for (;;) {
+      const batch = await ctx.services.manifests.catalog(limit === undefined ? undefined : Math.max(limit, 100), after);
+      names.push(...batch.filter(visible));
+      if (limit === undefined || batch.length < Math.max(limit, 100) || names.length >= limit) return limit === undefined ? names : names.slice(0, limit);
+      after = batch[batch.length - 1];
+    }
+  });
 }
 
 /** GET /v2/<name>/referrers/<digest>[?artifactType=]: always an image index, never 404. */

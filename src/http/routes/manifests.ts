@@ -1,6 +1,6 @@
 import { RegistryError } from '../../errors/index.js';
 import { bareMediaType, isTag, parseReference, type Reference } from '../../oci/index.js';
-import type { V2Context } from '../context.js';
+import { auditAction, type V2Context } from '../context.js';
 import { readBoundedBody } from '../read-body.js';
 
 /**
@@ -27,6 +27,7 @@ export async function getManifest(ctx: V2Context, name: string, referenceText: s
     await ctx.reply.send();
     return;
   }
+  auditAction(ctx, 'pull', `${name}:${referenceText}`, { digest: manifest.digest });
   ctx.metrics.bytesSent.inc(manifest.size);
   await ctx.reply.send(Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength));
 }
@@ -47,11 +48,13 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
     .header('Content-Length', '0');
   if (pushed.subject) ctx.reply.header('OCI-Subject', pushed.subject);
   if (tags.length > 0) ctx.reply.header('OCI-Tag', pushed.tags.join(', '));
+  auditAction(ctx, 'push', `${name}:${referenceText}`, { digest: pushed.digest, ...(tags.length > 0 ? { tags: pushed.tags } : {}) });
   await ctx.reply.send();
 }
 
 /** DELETE /v2/<name>/manifests/<reference>: a tag alone, or the manifest and its tags (202). */
 export async function deleteManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
   await ctx.services.manifests.delete(name, lookupReference(name, referenceText));
+  auditAction(ctx, 'delete', `${name}:${referenceText}`);
   await ctx.reply.code(202).header('Content-Length', '0').send();
 }

@@ -38,7 +38,10 @@ export async function startUpload(ctx: V2Context, name: string): Promise<void> {
   if (mount !== null) {
     const digest = parseDigest(mount);
     const from = query.get('from') ?? undefined;
-    const blob = await services.blobs.mount(name, digest, from === undefined ? undefined : parseRepositoryName(from));
+    // A mount reads another repository: only from one the caller may pull, and without `from`
+    // (any repository holding the digest) only when there is no access control to bypass.
+    const permitted = from === undefined ? ctx.identity.mountAnywhere : await ctx.identity.may(parseRepositoryName(from), 'pull');
+    const blob = permitted ? await services.blobs.mount(name, digest, from === undefined ? undefined : parseRepositoryName(from)) : undefined;
     if (blob) {
       await reply.code(201).header('Location', `/v2/${name}/blobs/${blob.digest}`).header('Docker-Content-Digest', blob.digest).header('Content-Length', '0').send();
       return;

@@ -1,0 +1,110 @@
+/**
+ * Gathers what decide() needs for one principal and repository — namespace, roles, visibility,
+ * network rules — from the metadata store, and answers "what may this principal do here?".
+ * The HTTP layer, the token endpoint and the admin API all ask here; nothing else decides.
+ */
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { NamespaceRecord, Role, Visibility } from '../metadata/access-store.js';
+import { decide, type Action, type Actor } from './decide.js';
+import { addressAllowed } from './network.js';
+import { grantedActions, type Principal } from './principal.js';
+
+/** How repository names map to namespaces. */
+export interface NamespaceSettings {
+  /** How many leading path components name the namespace (1: `team/app` → `team`). */
+  depth: number;
+  /** The namespace of names without a slash (`alpine` → `library`). */
+  rootNamespace: string;
+  /** Every user owns the namespace named like them. */
+  personalNamespaces: boolean;
+}
+
+/** Answers access questions for principals. */
+export class AccessControl {
+  constructor(
+    private readonly store: MetadataStore,
+    readonly namespaces: NamespaceSettings,
+  ) {}
+
+  /** The namespace a repository belongs to. */
+  namespaceOf(repository: string): string {
+    const parts = repository.split('/');
+    if (parts.length === 1) return this.namespaces.rootNamespace;
+    return parts.slice(0, Math.min(this.namespaces.depth, parts.length - 1)).join('/');
+  }
+
+  /** What the principal may do on the repository, from the client address `clientIp`. */
+  async actionsOn(principal: Principal, repository: string, clientIp: string | undefined): Promise<Set<Action>> {
+    const namespaceName = this.namespaceOf(repository);
+    const [namespace, ownVisibility] = await Promise.all([this.store.namespaces.get(namespaceName), this.store.namespaces.repositoryVisibility(repository)]);
+    const visibility: Visibility = ownVisibility ?? namespace?.visibility ?? 'private';
+    const actor = await this.actorFor(principal, namespaceName, repository);
+    const allowed = decide({
+      actor,
+      visibility,
+      network: { pull: addressAllowed(namespace?.pullCidrs, clientIp), push: addressAllowed(namespace?.pushCidrs, clientIp) },
+    });
+    // A personal access token cuts its user's rights down to its grants.
+    if (principal.kind === 'user' && principal.restrictTo) {
+      const granted = new Set(grantedActions(principal.restrictTo, repository));
+      for (const action of allowed) if (!granted.has(action)) allowed.delete(action);
+    }
+    return allowed;
+  }
+
+  /** What the principal may do on a namespace itself (`manage` is what its owners may). */
+  async actionsOnNamespace(principal: Principal, namespace: string): Promise<Set<Action>> {
+    const record = await this.store.namespaces.get(namespace);
+    const actor = await this.actorFor(principal, namespace, undefined);
+    const allowed = decide({ actor, visibility: record?.visibility ?? 'private', network: { pull: true, push: true } });
+    if (principal.kind === 'user' && principal.restrictTo) allowed.delete('manage');
+    return allowed;
+  }
+
+  /**
+   * A predicate telling which repositories the principal may pull, for the catalog: it loads the
+   * namespaces, memberships and public repositories once instead of asking per name.
+   */
+  async pullFilter(principal: Principal, clientIp: string | undefined): Promise<(repository: string) => boolean> {
+    if (principal.kind === 'user' && principal.admin && !principal.restrictTo) {
+      const namespaces = new Map((await this.store.namespaces.list()).map((ns) => [ns.name, ns]));
+      return (repository) => addressAllowed(namespaces.get(this.namespaceOf(repository))?.pullCidrs, clientIp);
+    }
+    const [namespaceList, ownVisibility, memberships] = await Promise.all([
+      this.store.namespaces.list(),
+      this.store.namespaces.repositoryVisibilities(),
+      principal.kind === 'user' ? this.store.namespaces.membershipsOf(principal.name, principal.groups) : Promise.resolve([]),
+    ]);
+    const namespaces = new Map<string, NamespaceRecord>(namespaceList.map((ns) => [ns.name, ns]));
+    const memberOf = new Set(memberships.map((m) => m.namespace));
+    if (principal.kind === 'user' && this.namespaces.personalNamespaces) memberOf.add(principal.name);
+    return (repository) => {
+      const namespace = this.namespaceOf(repository);
+      const record = namespaces.get(namespace);
+      if (!addressAllowed(record?.pullCidrs, clientIp)) return false;
+      const isPublic = (ownVisibility.get(repository) ?? record?.visibility) === 'public';
+      if (principal.kind === 'robot') return isPublic || grantedActions(principal.grants, repository).includes('pull');
+      if (principal.kind === 'user' && principal.restrictTo && !grantedActions(principal.restrictTo, repository).includes('pull')) return false;
+      return isPublic || memberOf.has(namespace) || (principal.kind === 'user' && principal.admin);
+    };
+  }
+
+  private async actorFor(principal: Principal, namespace: string, repository: string | undefined): Promise<Actor> {
+    switch (principal.kind) {
+      case 'anonymous':
+        return { kind: 'anonymous' };
+      case 'robot':
+        return { kind: 'robot', actions: repository === undefined ? [] : grantedActions(principal.grants, repository) };
+      case 'user': {
+        if (principal.admin) return { kind: 'admin' };
+        const roles: Role[] = [];
+        if (this.namespaces.personalNamespaces && namespace === principal.name) roles.push('owner');
+        const groups = new Set(principal.groups);
+        for (const member of await this.store.namespaces.members(namespace)) {
+          if ((member.kind === 'user' && member.name === principal.name) || (member.kind === 'group' && groups.has(member.name))) roles.push(member.role);
+        }
+        return { kind: 'user', roles };
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Checks credentials and turns them into a Principal: a local password (argon2id, or an imported
+ * bcrypt hash upgraded on success), a robot's or personal access token's secret, or — when LDAP
+ * is configured — the directory's word. Unknown users, wrong passwords, disabled accounts and
+ * expired or revoked secrets all look the same to the caller: undefined, in about the same time.
+ */
+import type { AccountRecord, CredentialRecord } from '../metadata/access-store.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { looksLikeSecret, robotLogin, secretHash } from './credentials.js';
+import type { Action } from './decide.js';
+import type { LdapDirectory } from './ldap/ldap-directory.js';
+import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './passwords.js';
+import type { Grant, Principal } from './principal.js';
+
+/** A principal that proved who it is. */
+export type AuthenticatedPrincipal = Exclude<Principal, { kind: 'anonymous' }>;
+type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
+// Successful password checks are remembered this long, so a client sending Basic credentials on
+// every request (curl -u, some CI tools) doesn't pay an argon2 verification per request.
+// A password change or a disabled account takes effect after at most this.
+const CACHE_MS = 10_000;
+const CACHE_ENTRIES = 1000;
+
+/** Verifies usernames and passwords (or secrets). */
+export class Authenticator {
+  private readonly cache = new Map<string, { principal: AuthenticatedPrincipal; until: number }>();
+
+  private readonly adminGroups: Set<string>;
+  private readonly ldap: LdapDirectory | undefined;
+
+  /** `adminGroups`: directory groups whose members are system admins. */
+  constructor(
+    private readonly store: MetadataStore,
+    options: { ldap?: LdapDirectory; adminGroups?: readonly string[] } = {},
+  ) {
+    this.ldap = options.ldap;
+    this.adminGroups = new Set(options.adminGroups ?? []);
+  }
+
+
+  /** The principal the credentials prove, or undefined. */
+  async withPassword(username: string, password: string): Promise<AuthenticatedPrincipal | undefined> {
+    if (username === '' || password === '') return undefined;
+    const key = secretHash(`${username}\u0000${password}`);
+    const cached = this.cache.get(key);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    this.cache.delete(key);
+    const principal = looksLikeSecret(password) ? await this.withSecret(username, password) : await this.withAccountPassword(username, password);
+    if (principal) {
+      if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, { principal, until: Date.now() + CACHE_MS });
+    }
+    return principal;
+  }
+
+  /**
+   * The current principal of a token subject (to re-evaluate rights), or undefined when it is
+   * gone, disabled, revoked — or, given `issuedAt`, when the user's password changed since.
+   */
+  async principalOf(subject: { kind: string; name: string; credentialId?: string }, issuedAt?: Date): Promise<Principal | undefined> {
+    if (subject.kind === 'anonymous') return { kind: 'anonymous' };
+    if (subject.credentialId !== undefined) {
+      const credential = await this.store.credentials.get(subject.credentialId);
+      return credential && usable(credential) ? await this.fromCredential(credential) : undefined;
+    }
+    if (subject.kind !== 'user') return undefined;
+    const account = await this.store.accounts.get(subject.name);
+    if (!account || account.disabled) return undefined;
+    if (issuedAt !== undefined && account.passwordChangedAt.getTime() > issuedAt.getTime() + 999) return undefined;
+    return this.userPrincipal(account);
+  }
+
+  private async withSecret(username: string, secret: string): Promise<AuthenticatedPrincipal | undefined> {
+    const credential = await this.store.credentials.findBySecretHash(secretHash(secret));
+    if (!credential || !usable(credential)) return undefined;
+    const expectedLogin = credential.kind === 'robot' ? robotLogin(credential.name) : credential.owner;
+    if (username !== expectedLogin) return undefined;
+    const principal = await this.fromCredential(credential);
+    if (principal) void this.store.credentials.touch(credential.id, new Date()).catch(() => undefined);
+    return principal;
+  }
+
+  private async fromCredential(credential: CredentialRecord): Promise<AuthenticatedPrincipal | undefined> {
+    const grants: Grant[] = credential.grants.map((grant) => ({ repository: grant.repository, actions: grant.actions as Action[] }));
+    if (credential.kind === 'robot') return { kind: 'robot', name: robotLogin(credential.name), credentialId: credential.id, grants };
+    const account = await this.store.accounts.get(credential.owner);
+    if (!account || account.disabled) return undefined;
+    return { ...this.userPrincipal(account), restrictTo: grants, credentialId: credential.id };
+  }
+
+  private async withAccountPassword(username: string, password: string): Promise<AuthenticatedPrincipal | undefined> {
+    const account = await this.store.accounts.get(username);
+    if (account?.kind === 'ldap' || (!account && this.ldap)) return this.withDirectory(username, password, account);
+    if (!account || account.kind !== 'local' || account.passwordHash === undefined) return verifyNothing(password).then(() => undefined);
+    const ok = await verifyPassword(account.passwordHash, password);
+    if (!ok || account.disabled) return undefined;
+    if (needsRehash(account.passwordHash)) await this.store.accounts.update(account.name, { passwordHash: await hashPassword(password) });
+    return this.userPrincipal(account);
+  }
+
+  private userPrincipal(account: AccountRecord): UserPrincipal {
+    const admin = account.admin || account.groups.some((group) => this.adminGroups.has(group));
+    return { kind: 'user', name: account.name, admin, groups: account.groups };
+  }
+
+  /** LDAP users are checked against the directory every time; their groups are refreshed. */
+  private async withDirectory(username: string, password: string, account: AccountRecord | undefined): Promise<AuthenticatedPrincipal | undefined> {
+    if (!this.ldap) return undefined;
+    const user = await this.ldap.authenticate(username, password);
+    if (!user) return undefined;
+    const existing = account ?? (await this.store.accounts.get(user.username));
+    if (existing && (existing.kind !== 'ldap' || existing.disabled)) return undefined;
+    if (!existing) await this.store.accounts.create({ name: user.username, kind: 'ldap', groups: user.groups, ...(user.email ? { email: user.email } : {}) });
+    else await this.store.accounts.update(existing.name, { groups: user.groups, ...(user.email ? { email: user.email } : {}) });
+    const current = await this.store.accounts.get(user.username);
+    return current && !current.disabled ? this.userPrincipal(current) : undefined;
+  }
+}
+
+function usable(credential: CredentialRecord): boolean {
+  return credential.revokedAt === undefined && (credential.expiresAt === undefined || credential.expiresAt.getTime() > Date.now());
+}
+
+

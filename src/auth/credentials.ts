@@ -1,0 +1,29 @@
+/**
+ * Secrets of robot accounts and personal access tokens: 32 random bytes behind a recognisable
+ * prefix (so secret scanners can find leaked ones). Only a SHA-256 of the secret is stored — with
+ * 256 bits of entropy a slow hash adds nothing — and it doubles as the lookup key.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+/** The prefix every Berth secret starts with. */
+export const SECRET_PREFIX = 'berth_';
+
+/** A new secret for a robot (`berth_robot_…`) or a personal access token (`berth_pat_…`). */
+export function newSecret(kind: 'robot' | 'token'): string {
+  return `${SECRET_PREFIX}${kind === 'robot' ? 'robot' : 'pat'}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** The stored form of a secret. */
+export function secretHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** True when a password looks like a Berth secret rather than a user's password. */
+export function looksLikeSecret(password: string): boolean {
+  return password.startsWith(SECRET_PREFIX);
+}
+
+/** The login name of a robot: Harbor's convention, which CI systems already expect. */
+export function robotLogin(name: string): string {
+  return `robot$${name}`;
+}

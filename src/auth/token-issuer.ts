@@ -1,0 +1,167 @@
+/**
+ * Issues and verifies Berth's JWTs (docker-registry spec, auth-jwt.md): ES256-signed access
+ * tokens carrying the granted `access` list, and refresh tokens for the OAuth2 grant. Keys live
+ * in the metadata store so every node signs and verifies with the same set; the public half is
+ * served as a JWKS so other services can verify Berth's tokens.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import type { SigningKeyStore } from '../metadata/access-store.js';
+
+/** Whom a token speaks for. */
+export interface TokenSubject {
+  kind: 'anonymous' | 'user' | 'robot';
+  name: string;
+  /** The robot or personal access token the principal logged in with. */
+  credentialId?: string;
+}
+
+/** One granted resource (auth-jwt.md's `access` claim). */
+export interface AccessEntry {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+/** The claims Berth reads back from a verified access token. */
+export interface AccessClaims {
+  subject: TokenSubject;
+  access: AccessEntry[];
+  issuedAt: Date;
+}
+
+/** Token settings from the configuration. */
+export interface TokenSettings {
+  issuer: string;
+  service: string;
+  lifetimeSeconds: number;
+  refreshLifetimeSeconds: number;
+}
+
+type Key = Awaited<ReturnType<typeof importJWK>>;
+
+// A token naming an unknown kid makes us re-read the keys (another node may have made one), but
+// not more often than this: random kids must not turn into a query each.
+const RELOAD_INTERVAL_MS = 10_000;
+
+/** Signs and verifies access and refresh tokens. */
+export class TokenIssuer {
+  private signing: { kid: string; key: Key } | undefined;
+  private verifying = new Map<string, Key>();
+  private publicJwks: JWK[] = [];
+  private lastLoad = 0;
+
+  constructor(
+    private readonly keys: SigningKeyStore,
+    readonly settings: TokenSettings,
+  ) {}
+
+  /** Loads the keys, creating the first one when there is none. */
+  async init(): Promise<void> {
+    if ((await this.keys.list()).length === 0) {
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const kid = randomUUID();
+      await this.keys.add({
+        kid,
+        privateJwk: JSON.stringify(await exportJWK(privateKey)),
+        publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }),
+        createdAt: new Date(),
+      });
+    }
+    await this.load();
+  }
+
+  private async load(): Promise<void> {
+    this.lastLoad = Date.now();
+    const records = await this.keys.list();
+    const verifying = new Map<string, Key>();
+    for (const record of records) verifying.set(record.kid, await importJWK(JSON.parse(record.publicJwk) as JWK, 'ES256'));
+    this.verifying = verifying;
+    this.publicJwks = records.map((record) => JSON.parse(record.publicJwk) as JWK);
+    // Two nodes starting together may each add a key; every node signs with the newest.
+    const newest = records[0];
+    if (newest) this.signing = { kid: newest.kid, key: await importJWK(JSON.parse(newest.privateJwk) as JWK, 'ES256') };
+  }
+
+  /** The public keys as a JWK Set. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.publicJwks };
+  }
+
+  /** An access token for the subject with the granted access. */
+  async issueAccess(subject: TokenSubject, access: AccessEntry[]): Promise<{ token: string; expiresIn: number; issuedAt: Date }> {
+    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const token = await this.sign({ access, ...subjectClaims(subject) }, this.settings.service, subject.name, issuedAt, this.settings.lifetimeSeconds);
+    return { token, expiresIn: this.settings.lifetimeSeconds, issuedAt };
+  }
+
+  /** A refresh token (OAuth2 refresh_token grant); the subject is re-checked when it is used. */
+  async issueRefresh(subject: TokenSubject): Promise<string> {
+    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    return this.sign(subjectClaims(subject), refreshAudience(this.settings.service), subject.name, issuedAt, this.settings.refreshLifetimeSeconds);
+  }
+
+  /** The claims of a valid access token for this service, or undefined (bad, expired, foreign). */
+  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    const payload = await this.verify(token, this.settings.service);
+    if (!payload || !Array.isArray(payload.access)) return undefined;
+    return { subject: subjectOf(payload), access: payload.access as AccessEntry[], issuedAt: new Date((payload.iat ?? 0) * 1000) };
+  }
+
+  /** The subject of a valid refresh token and when it was issued, or undefined. */
+  async verifyRefresh(token: string): Promise<{ subject: TokenSubject; issuedAt: Date } | undefined> {
+    const payload = await this.verify(token, refreshAudience(this.settings.service));
+    return payload && { subject: subjectOf(payload), issuedAt: new Date((payload.iat ?? 0) * 1000) };
+  }
+
+  private async sign(claims: Record<string, unknown>, audience: string, subject: string, issuedAt: Date, lifetime: number): Promise<string> {
+    if (!this.signing) throw new Error('TokenIssuer.init() was not called');
+    const seconds = issuedAt.getTime() / 1000;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: this.signing.kid, typ: 'JWT' })
+      .setIssuer(this.settings.issuer)
+      .setSubject(subject)
+      .setAudience(audience)
+      .setIssuedAt(seconds)
+      .setNotBefore(seconds)
+      .setExpirationTime(seconds + lifetime)
+      .setJti(randomUUID())
+      .sign(this.signing.key);
+  }
+
+  private async verify(token: string, audience: string): Promise<JWTPayload | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, async (header) => this.keyFor(header.kid), {
+        issuer: this.settings.issuer,
+        audience,
+        algorithms: ['ES256'],
+        clockTolerance: 5,
+      });
+      return payload;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async keyFor(kid: string | undefined): Promise<Key> {
+    if (kid === undefined) throw new Error('token names no key');
+    if (!this.verifying.has(kid) && Date.now() - this.lastLoad > RELOAD_INTERVAL_MS) await this.load();
+    const key = this.verifying.get(kid);
+    if (!key) throw new Error('token names an unknown key');
+    return key;
+  }
+}
+
+function subjectClaims(subject: TokenSubject): Record<string, string> {
+  return { kind: subject.kind, ...(subject.credentialId ? { cred: subject.credentialId } : {}) };
+}
+
+function subjectOf(payload: JWTPayload): TokenSubject {
+  const kind = payload.kind === 'user' || payload.kind === 'robot' ? payload.kind : 'anonymous';
+  return { kind, name: payload.sub ?? '', ...(typeof payload.cred === 'string' ? { credentialId: payload.cred } : {}) };
+}
+
+/** Refresh tokens get their own audience, so one can never pass as an access token. */
+function refreshAudience(service: string): string {
+  return `${service}#refresh`;
+}

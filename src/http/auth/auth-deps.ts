@@ -1,0 +1,18 @@
+import type { AccessControl } from '../../auth/access-control.js';
+import type { AuditLog } from '../../auth/audit-log.js';
+import type { Authenticator } from '../../auth/authenticator.js';
+import type { RateLimits } from '../../auth/rate-limits.js';
+import type { TokenIssuer } from '../../auth/token-issuer.js';
+
+/** The access-control services the HTTP layer asks; app.ts builds them. */
+export interface AuthServices {
+  /** 'none' turns every check off (a trusted local loop). */
+  mode: 'token' | 'none';
+  tokens: TokenIssuer;
+  authenticator: Authenticator;
+  access: AccessControl;
+  audit: AuditLog;
+  limits: RateLimits;
+  /** The token endpoint URL for challenges; undefined: derived from each request's host. */
+  realm: string | undefined;
+}

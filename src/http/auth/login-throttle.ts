@@ -1,0 +1,26 @@
+/** Failed-login throttling and login auditing, shared by /v2 Basic auth and the token endpoint. */
+import type { AuthenticatedPrincipal } from '../../auth/authenticator.js';
+import { RegistryError } from '../../errors/index.js';
+import type { AuthServices } from './auth-deps.js';
+
+/** Throws 429 TOOMANYREQUESTS (with Retry-After) while the user's failures from this address are spent. */
+export async function checkLoginAllowed(auth: AuthServices, username: string, ip: string): Promise<void> {
+  const blocked = await auth.limits.loginBlocked(username, ip);
+  if (!blocked.allowed) {
+    throw new RegistryError('TOOMANYREQUESTS', { detail: { reason: 'too many failed logins; try again later' }, headers: { 'Retry-After': String(blocked.retryAfterSeconds) } });
+  }
+}
+
+/** Counts the outcome of a login and writes it to the audit log. */
+export async function recordLogin(auth: AuthServices, username: string, ip: string, principal: AuthenticatedPrincipal | undefined, via: string): Promise<void> {
+  if (principal) await auth.limits.loginSucceeded(username, ip);
+  else await auth.limits.loginFailed(username, ip);
+  auth.audit.record({
+    actor: principal ? principal.name : username,
+    actorKind: principal ? principal.kind : 'unknown',
+    action: 'login',
+    outcome: principal ? 'success' : 'failure',
+    clientIp: ip,
+    detail: { via },
+  });
+}

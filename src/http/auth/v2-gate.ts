@@ -1,0 +1,141 @@
+/**
+ * The /v2 gate: authenticates the request (Bearer token, Basic credentials, or none) and asks
+ * auth/ whether the principal may do what the route needs — before any handler runs. Refusals
+ * follow the token protocol (docker-registry spec, auth-token.md): no or invalid credentials →
+ * 401 UNAUTHORIZED with a Bearer challenge naming the scope; a token lacking a scope its holder
+ * could get → 401 with error="insufficient_scope"; an authenticated principal without the right →
+ * 403 DENIED. Bodies say no more than that.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Action } from '../../auth/decide.js';
+import { ANONYMOUS, principalName, type Principal } from '../../auth/principal.js';
+import { formatScope } from '../../auth/scope.js';
+import type { AccessEntry, AccessClaims } from '../../auth/token-issuer.js';
+import { RegistryError } from '../../errors/index.js';
+import type { V2Target } from '../v2-path.js';
+import type { AuthServices } from './auth-deps.js';
+import { presentedCredentials } from './credentials-header.js';
+import type { Identity } from './identity.js';
+import { checkLoginAllowed, recordLogin } from './login-throttle.js';
+
+/** What a route needs: any valid login (/v2/), the catalog scope, or actions on a repository. */
+type Need = { kind: 'login' } | { kind: 'catalog' } | { kind: 'repository'; name: string; actions: Action[] };
+
+function needOf(target: V2Target, method: string): Need {
+  const read = method === 'GET' || method === 'HEAD';
+  switch (target.kind) {
+    case 'base':
+      return { kind: 'login' };
+    case 'catalog':
+      return { kind: 'catalog' };
+    case 'uploads':
+    case 'upload':
+      return { kind: 'repository', name: target.name, actions: ['push'] };
+    case 'blob':
+    case 'manifest':
+      return { kind: 'repository', name: target.name, actions: [read ? 'pull' : method === 'DELETE' ? 'delete' : 'push'] };
+    case 'tags':
+    case 'referrers':
+      return { kind: 'repository', name: target.name, actions: ['pull'] };
+  }
+}
+
+/** The realm for challenges: configured, or this server's /token as the client reached it. */
+export function realmOf(auth: AuthServices, request: FastifyRequest): string {
+  return auth.realm ?? `${request.protocol}://${request.host}/token`;
+}
+
+function challenge(auth: AuthServices, request: FastifyRequest, need: Need, error?: 'invalid_token' | 'insufficient_scope'): RegistryError {
+  const parts = [`realm="${realmOf(auth, request)}"`, `service="${auth.tokens.settings.service}"`];
+  // Pushing clients need pull too (they check for existing blobs first), as Distribution asks.
+  if (need.kind === 'repository') parts.push(`scope="${formatScope({ type: 'repository', name: need.name, actions: need.actions.includes('push') ? ['pull', 'push'] : need.actions })}"`);
+  if (need.kind === 'catalog') parts.push('scope="registry:catalog:*"');
+  if (error) parts.push(`error="${error}"`);
+  return new RegistryError('UNAUTHORIZED', { headers: { 'WWW-Authenticate': `Bearer ${parts.join(',')}` } });
+}
+
+function denied(): RegistryError {
+  return new RegistryError('DENIED');
+}
+
+function tokenGrants(access: readonly AccessEntry[], name: string): Set<string> {
+  const actions = new Set<string>();
+  for (const entry of access) if (entry.type === 'repository' && entry.name === name) entry.actions.forEach((action) => actions.add(action));
+  return actions;
+}
+
+/** Checks the request against what the route needs; returns who it acts as, or throws 401/403/429. */
+export async function passV2Gate(auth: AuthServices, request: FastifyRequest, target: V2Target): Promise<Identity> {
+  const need = needOf(target, request.method);
+  const ip = request.ip;
+  const presented = presentedCredentials(request.headers.authorization);
+  if (presented.scheme === 'malformed') throw challenge(auth, request, need, 'invalid_token');
+
+  if (presented.scheme === 'bearer') {
+    const claims = await auth.tokens.verifyAccess(presented.token);
+    if (!claims) throw challenge(auth, request, need, 'invalid_token');
+    const identity = tokenIdentity(auth, claims, ip);
+    if (need.kind === 'login') return identity;
+    if (need.kind === 'catalog') {
+      if (!claims.access.some((entry) => entry.type === 'registry' && entry.name === 'catalog')) throw challenge(auth, request, need, 'insufficient_scope');
+      return identity;
+    }
+    const granted = tokenGrants(claims.access, need.name);
+    if (need.actions.every((action) => granted.has(action))) return identity;
+    // Would a fresh token carry the scope? Then say so (the client fetches one); else it is denied.
+    const principal = await auth.authenticator.principalOf(claims.subject);
+    if (!principal || principal.kind === 'anonymous') throw challenge(auth, request, need, 'insufficient_scope');
+    const allowed = await auth.access.actionsOn(principal, need.name, ip);
+    if (need.actions.every((action) => allowed.has(action))) throw challenge(auth, request, need, 'insufficient_scope');
+    auditDenied(auth, principal, need, ip);
+    throw denied();
+  }
+
+  let principal: Principal = ANONYMOUS;
+  if (presented.scheme === 'basic') {
+    await checkLoginAllowed(auth, presented.username, ip);
+    const found = await auth.authenticator.withPassword(presented.username, presented.password);
+    await recordLogin(auth, presented.username, ip, found, 'basic');
+    if (!found) throw challenge(auth, request, need);
+    principal = found;
+  }
+  const identity = principalIdentity(auth, principal, ip);
+  if (need.kind === 'login' || need.kind === 'catalog') {
+    if (principal.kind === 'anonymous') throw challenge(auth, request, need);
+    return identity;
+  }
+  const allowed = await auth.access.actionsOn(principal, need.name, ip);
+  if (need.actions.every((action) => allowed.has(action))) return identity;
+  if (principal.kind === 'anonymous') throw challenge(auth, request, need);
+  auditDenied(auth, principal, need, ip);
+  throw denied();
+}
+
+function auditDenied(auth: AuthServices, principal: Principal, need: Need & { kind: 'repository' }, ip: string): void {
+  auth.audit.record({ actor: principalName(principal), actorKind: principal.kind, action: need.actions.join(','), target: need.name, outcome: 'denied', clientIp: ip });
+}
+
+/** A request acting through a token: further checks read the token's grants. */
+function tokenIdentity(auth: AuthServices, claims: AccessClaims, ip: string): Identity {
+  return {
+    kind: claims.subject.kind,
+    name: claims.subject.kind === 'anonymous' ? 'anonymous' : claims.subject.name,
+    may: async (repository, action) => tokenGrants(claims.access, repository).has(action),
+    pullFilter: async () => {
+      const principal = await auth.authenticator.principalOf(claims.subject);
+      return principal ? auth.access.pullFilter(principal, ip) : () => false;
+    },
+    mountAnywhere: false,
+  };
+}
+
+/** A request acting through Basic credentials, or anonymously: further checks ask auth/. */
+function principalIdentity(auth: AuthServices, principal: Principal, ip: string): Identity {
+  return {
+    kind: principal.kind,
+    name: principalName(principal),
+    may: async (repository, action) => (await auth.access.actionsOn(principal, repository, ip)).has(action),
+    pullFilter: async () => auth.access.pullFilter(principal, ip),
+    mountAnywhere: false,
+  };
+}
