@@ -114,6 +114,22 @@ export class TokenIssuer {
     return payload && { subject: subjectOf(payload), issuedAt: new Date((payload.iat ?? 0) * 1000) };
   }
 
+  /**
+   * A short-lived signed envelope for state a browser carries between two requests (an OIDC
+   * login in progress), so any node can finish what another began. Signed, not encrypted: it
+   * holds nothing the browser that started the login may not see.
+   */
+  async sealLoginState(state: Record<string, unknown>, lifetimeSeconds: number): Promise<string> {
+    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    return this.sign({ state }, loginStateAudience(this.settings.service), 'login-state', issuedAt, lifetimeSeconds);
+  }
+
+  /** The state sealed by {@link sealLoginState}, or undefined when invalid or expired. */
+  async openLoginState(token: string): Promise<Record<string, unknown> | undefined> {
+    const payload = await this.verify(token, loginStateAudience(this.settings.service));
+    return payload && typeof payload.state === 'object' && payload.state !== null ? (payload.state as Record<string, unknown>) : undefined;
+  }
+
   private async sign(claims: Record<string, unknown>, audience: string, subject: string, issuedAt: Date, lifetime: number): Promise<string> {
     if (!this.signing) throw new Error('TokenIssuer.init() was not called');
     const seconds = issuedAt.getTime() / 1000;
@@ -159,6 +175,10 @@ function subjectClaims(subject: TokenSubject): Record<string, string> {
 function subjectOf(payload: JWTPayload): TokenSubject {
   const kind = payload.kind === 'user' || payload.kind === 'robot' ? payload.kind : 'anonymous';
   return { kind, name: payload.sub ?? '', ...(typeof payload.cred === 'string' ? { credentialId: payload.cred } : {}) };
+}
+
+function loginStateAudience(service: string): string {
+  return `${service}#login-state`;
 }
 
 /** Refresh tokens get their own audience, so one can never pass as an access token. */

@@ -12,6 +12,7 @@ import { HttpMetrics } from './middleware/metrics.js';
 import { deleteBlob, getBlob } from './routes/blobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { listReferrers, listRepositories, listTags } from './routes/listing.js';
+import { registerOidcRoutes } from './routes/oidc.js';
 import { registerTokenRoutes } from './routes/token.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
@@ -154,6 +155,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps.store, deps.driver);
   registerTokenRoutes(app, deps.auth);
+  const oidc = deps.config.auth.oidc;
+  if (oidc.issuer !== undefined) {
+    registerOidcRoutes(app, deps.auth, deps.store, {
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      ...(oidc.clientSecret === undefined ? {} : { clientSecret: oidc.clientSecret }),
+      scopes: oidc.scopes,
+      usernameClaim: oidc.usernameClaim,
+      groupsClaim: oidc.groupsClaim,
+      allowHttp: oidc.allowHttp,
+    });
+  }
   return app;
 }
 
