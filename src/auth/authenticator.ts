@@ -17,14 +17,15 @@ export type AuthenticatedPrincipal = Exclude<Principal, { kind: 'anonymous' }>;
 type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 
 // Successful password checks are remembered this long, so a client sending Basic credentials on
-// every request (curl -u, some CI tools) doesn't pay an argon2 verification per request.
-// A password change or a disabled account takes effect after at most this.
+// every request (curl -u, some CI tools) doesn't pay an argon2 verification (or an LDAP bind) per
+// request. A hit still re-reads the account or credential row, so disabling, revoking or changing
+// a password takes effect at once.
 const CACHE_MS = 10_000;
 const CACHE_ENTRIES = 1000;
 
 /** Verifies usernames and passwords (or secrets). */
 export class Authenticator {
-  private readonly cache = new Map<string, { principal: AuthenticatedPrincipal; until: number }>();
+  private readonly cache = new Map<string, { principal: AuthenticatedPrincipal; until: number; passwordChangedAt?: number }>();
 
   private readonly adminGroups: Set<string>;
   private readonly ldap: LdapDirectory | undefined;
@@ -44,19 +45,36 @@ export class Authenticator {
     if (username === '' || password === '') return undefined;
     const key = secretHash(`${username}\u0000${password}`);
     const cached = this.cache.get(key);
-    if (cached && cached.until > Date.now()) return cached.principal;
+    if (cached && cached.until > Date.now()) {
+      const current = await this.revalidate(cached);
+      if (current) return current;
+    }
     this.cache.delete(key);
     const principal = looksLikeSecret(password) ? await this.withSecret(username, password) : await this.withAccountPassword(username, password);
     if (principal) {
       if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(key, { principal, until: Date.now() + CACHE_MS });
+      const account = principal.kind === 'user' && principal.credentialId === undefined ? await this.store.accounts.get(principal.name) : undefined;
+      this.cache.set(key, { principal, until: Date.now() + CACHE_MS, ...(account ? { passwordChangedAt: account.passwordChangedAt.getTime() } : {}) });
     }
     return principal;
   }
 
+  /** A cached login's principal as the rows say now, or undefined when it no longer holds. */
+  private async revalidate(cached: { principal: AuthenticatedPrincipal; passwordChangedAt?: number }): Promise<AuthenticatedPrincipal | undefined> {
+    const { principal } = cached;
+    if (principal.credentialId !== undefined) {
+      const current = await this.principalOf({ kind: principal.kind, name: principal.name, credentialId: principal.credentialId });
+      return current && current.kind !== 'anonymous' ? current : undefined;
+    }
+    const account = await this.store.accounts.get(principal.name);
+    if (!account || account.disabled || account.passwordChangedAt.getTime() !== cached.passwordChangedAt) return undefined;
+    return this.userPrincipal(account);
+  }
+
   /**
    * The current principal of a token subject (to re-evaluate rights), or undefined when it is
-   * gone, disabled, revoked — or, given `issuedAt`, when the user's password changed since.
+   * gone, disabled, revoked — or, given `issuedAt` (a token's, to the millisecond), when the
+   * user's password changed since.
    */
   async principalOf(subject: { kind: string; name: string; credentialId?: string }, issuedAt?: Date): Promise<Principal | undefined> {
     if (subject.kind === 'anonymous') return { kind: 'anonymous' };
@@ -67,7 +85,7 @@ export class Authenticator {
     if (subject.kind !== 'user') return undefined;
     const account = await this.store.accounts.get(subject.name);
     if (!account || account.disabled) return undefined;
-    if (issuedAt !== undefined && account.passwordChangedAt.getTime() > issuedAt.getTime() + 999) return undefined;
+    if (issuedAt !== undefined && account.passwordChangedAt.getTime() > issuedAt.getTime()) return undefined;
     return this.userPrincipal(account);
   }
 
