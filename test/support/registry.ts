@@ -59,11 +59,11 @@ export interface RegistryProcess {
 }
 
 /**
- * Runs `berth serve` on a data folder and port, resolving once its startup line appeared.
- * Rejects when the process exits first.
+ * Runs `berth serve` on a data folder and port (plus extra `args`, e.g. --tls-cert), resolving
+ * once its startup line appeared. Rejects when the process exits first.
  */
-export async function spawnRegistry(dataDir: string, port: number, env: Record<string, string> = {}): Promise<RegistryProcess> {
-  const child = spawn(process.execPath, [BERTH_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
+export async function spawnRegistry(dataDir: string, port: number, env: Record<string, string> = {}, args: string[] = []): Promise<RegistryProcess> {
+  const child = spawn(process.execPath, [BERTH_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...args], {
     env: { ...process.env, BERTH_AUTH_MODE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
