@@ -16,14 +16,33 @@ export interface Answer {
 // Slices a large body is written in: the client streams, it never hands the socket 256 MiB at once.
 const WRITE_SLICE = 1024 * 1024;
 
+/** Credentials for a registry with access control: the client does the token dance as docker does. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
 /**
  * A minimal distribution-spec client over node:http with keep-alive, so the figures measure the
- * registry, not the client's connection setup.
+ * registry, not the client's connection setup. With credentials it answers a Bearer challenge
+ * like docker: fetch a token for the challenge's scope with Basic credentials, retry, and keep the
+ * token for later requests on that repository.
  */
 export class RegistryClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly tokens = new Map<string, string>();
+  private lastChallenge: string | undefined;
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly credentials?: Credentials,
+  ) {}
+
+  /** The Authorization header a request to `path` goes out with (after one request made it known). */
+  authorizationFor(path: string): Record<string, string> {
+    const token = this.tokens.get(scopeKey(path));
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
 
   /** Resolves a Location header (absolute in Distribution, relative in Berth) against the base. */
   resolve(location: string | undefined): URL {
@@ -34,10 +53,39 @@ export class RegistryClient {
   /** One request; throws unless the status is one of `expect`. */
   async send(method: string, target: string | URL, options: { headers?: Record<string, string>; body?: Body; discard?: boolean; expect: number[] }): Promise<Answer> {
     const url = typeof target === 'string' ? new URL(target, this.baseUrl) : target;
+    let answer = await this.sendOnce(method, url, { ...options.headers, ...this.authorizationFor(url.pathname) }, options);
+    const challenge = answer.headers['www-authenticate'];
+    if (answer.status === 401 && this.credentials && typeof challenge === 'string' && challenge.startsWith('Bearer ')) {
+      this.tokens.set(scopeKey(url.pathname), await this.fetchToken(challenge));
+      answer = await this.sendOnce(method, url, { ...options.headers, ...this.authorizationFor(url.pathname) }, options);
+    }
+    if (!options.expect.includes(answer.status)) {
+      const text = options.discard ? '' : answer.body.toString('utf8').slice(0, 500);
+      throw new Error(`${method} ${url.pathname}${url.search} answered ${answer.status}, expected ${options.expect.join(' or ')}: ${text}`);
+    }
+    return answer;
+  }
+
+  /** GET <realm>?service=&scope= with Basic credentials (docker-registry spec, auth-token.md). */
+  private async fetchToken(challenge: string, extraScopes: string[] = []): Promise<string> {
+    this.lastChallenge = challenge;
+    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const realm = new URL(params.realm ?? '');
+    if (params.service) realm.searchParams.set('service', params.service);
+    // Ask for everything on the repository at once, as a pushing docker client does.
+    if (params.scope) realm.searchParams.set('scope', params.scope.replace(/:[^:]*$/, params.scope.startsWith('registry:') ? ':*' : ':pull,push,delete'));
+    const basic = Buffer.from(`${this.credentials?.username}:${this.credentials?.password}`).toString('base64');
+    for (const scope of extraScopes) realm.searchParams.append('scope', scope);
+    const answer = await this.sendOnce('GET', realm, { authorization: `Basic ${basic}` }, {});
+    if (answer.status !== 200) throw new Error(`token request answered ${answer.status}: ${answer.body.toString('utf8').slice(0, 300)}`);
+    return (JSON.parse(answer.body.toString('utf8')) as { token: string }).token;
+  }
+
+  private async sendOnce(method: string, url: URL, requestHeaders: Record<string, string>, options: { body?: Body; discard?: boolean }): Promise<Answer> {
     const body = options.body;
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...requestHeaders };
     if (method !== 'GET' && method !== 'HEAD') headers['content-length'] = String(body?.length ?? 0);
-    const answer = await new Promise<Answer>((resolve, reject) => {
+    return new Promise<Answer>((resolve, reject) => {
       const req = httpRequest(url, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let bytes = 0;
@@ -67,11 +115,6 @@ export class RegistryClient {
       };
       pump();
     });
-    if (!options.expect.includes(answer.status)) {
-      const text = options.discard ? '' : answer.body.toString('utf8').slice(0, 500);
-      throw new Error(`${method} ${url.pathname}${url.search} answered ${answer.status}, expected ${options.expect.join(' or ')}: ${text}`);
-    }
-    return answer;
   }
 
   /** POST /v2/<name>/blobs/uploads/: the session's Location. */
@@ -110,6 +153,11 @@ export class RegistryClient {
 
   /** POST ?mount=&from=: true when mounted (201), false when the registry opened a session (202). */
   async mountBlob(name: string, digest: string, from: string): Promise<boolean> {
+    // A mount reads `from`: like docker, ask for a token covering both repositories.
+    if (this.credentials && this.lastChallenge) {
+      const challenge = this.lastChallenge.replace(/scope="[^"]*"/, `scope="repository:${name}:pull,push"`);
+      this.tokens.set(scopeKey(`/v2/${name}/blobs/`), await this.fetchToken(challenge, [`repository:${from}:pull`]));
+    }
     const answer = await this.send('POST', `/v2/${name}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, { expect: [201, 202] });
     return answer.status === 201;
   }
@@ -135,6 +183,12 @@ export class RegistryClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** Tokens are kept per repository (a /v2/<name>/… path) or for the catalog. */
+function scopeKey(path: string): string {
+  const match = /^\/v2\/(.+?)\/(?:blobs|manifests|tags|referrers)\//.exec(path);
+  return match ? `repository:${match[1]}` : path.startsWith('/v2/_catalog') ? 'catalog' : 'base';
 }
 
 /** The target of a Link header's rel="next" (RFC 8288), or undefined. */

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { largeBlob, pushSmallImage, smallImage } from './fixtures.js';
 import { RegistryClient } from './registry-client.js';
 import { table, writeResults, type Figure } from './report.js';
-import { startBerth, startDistribution } from './servers.js';
+import { BENCH_ADMIN, startBerth, startDistribution } from './servers.js';
 import { runSideBySide, type Side } from './side-by-side.js';
 import { KNOBS, readSettings } from './settings.js';
 import { WORKLOADS, type WorkloadContext } from './workloads.js';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     `note: the load generator (autocannon, this process) shares the ${cores} cores with the server under load; ` +
       'the servers run one at a time, each on its own temp folder and 127.0.0.1 port.',
   );
+  console.log(`access control: Berth ${settings.berthAuth === 'token' ? 'on (its default; the client logs in and sends Bearer tokens, as docker does)' : 'off (BENCH_BERTH_AUTH=none)'}; Distribution off (as packaged).`);
   console.log(`logging: both servers at level ${settings.logLevel}${settings.logLevel === 'error' ? " (no per-request lines: Berth's request log and Distribution's access log are off)" : ''}.`);
   const loadAtStart = loadavg()[0] ?? 0;
   if (loadAtStart > cores / 2) {
@@ -82,8 +83,8 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   const failures = new Map<string, number>();
   try {
-    const berth = await startBerth(repoRoot, settings.logLevel, settings.berthNodeFlags);
-    sides.push({ key: 'berth', server: berth, client: new RegistryClient(berth.baseUrl) });
+    const berth = await startBerth(repoRoot, settings.logLevel, settings.berthNodeFlags, settings.berthAuth);
+    sides.push({ key: 'berth', server: berth, client: new RegistryClient(berth.baseUrl, settings.berthAuth === 'token' ? BENCH_ADMIN : undefined) });
     if (settings.distributionBinary) {
       const distribution = await startDistribution(settings.distributionBinary, settings.logLevel, settings.catalogPage);
       sides.push({ key: 'distribution', server: distribution, client: new RegistryClient(distribution.baseUrl) });

@@ -85,12 +85,19 @@ async function launch(name: string, command: string, args: string[], options: { 
   return { name, baseUrl, pid, memory: () => readStatus(pid), stop };
 }
 
-/** Starts Berth from this checkout's bin/berth.js (built dist/), on its own data folder. */
-export async function startBerth(repoRoot: string, logLevel: string, nodeFlags: string[]): Promise<ServerUnderTest> {
+/** The admin password of the benchmark's Berth (a throw-away registry in a temp folder). */
+export const BENCH_ADMIN = { username: 'admin', password: 'bench-admin-password' };
+
+/**
+ * Starts Berth from this checkout's bin/berth.js (built dist/), on its own data folder, with
+ * access control as asked (tokens live an hour so none expires mid-run).
+ */
+export async function startBerth(repoRoot: string, logLevel: string, nodeFlags: string[], auth: 'token' | 'none'): Promise<ServerUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-bench-berth-'));
   const port = await freePort();
   const args = [...nodeFlags, 'bin/berth.js', 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir];
-  return launch('Berth', process.execPath, args, { cwd: repoRoot, env: { ...process.env, BERTH_LOG_LEVEL: logLevel } }, port, dataDir);
+  const env = { ...process.env, BERTH_LOG_LEVEL: logLevel, BERTH_AUTH_MODE: auth, BERTH_ADMIN_PASSWORD: BENCH_ADMIN.password, BERTH_AUTH_TOKEN_LIFETIME_SECONDS: '3600' };
+  return launch('Berth', process.execPath, args, { cwd: repoRoot, env }, port, dataDir);
 }
 
 /**

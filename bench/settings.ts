@@ -40,6 +40,11 @@ export interface BenchSettings {
   distributionBinary: string | undefined;
   /** Extra Node flags for Berth, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
   berthNodeFlags: string[];
+  /**
+   * Berth's access control (BENCH_BERTH_AUTH): 'token', its default, has the client log in and
+   * send Bearer tokens as docker does (Distribution runs without auth, as packaged); 'none' off.
+   */
+  berthAuth: 'token' | 'none';
   /** Where the JSON results go (empty: not written). */
   resultsFile: string;
   /** Workload groups to run (BENCH_ONLY=blobs,manifest,tags,catalog); all when undefined. */
@@ -55,6 +60,12 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
 }
 
 const MiB = 1024 * 1024;
+
+function berthAuth(text: string | undefined): 'token' | 'none' {
+  if (text === undefined || text === '' || text === 'token') return 'token';
+  if (text === 'none') return 'none';
+  throw new Error(`BENCH_BERTH_AUTH must be token or none, got ${JSON.stringify(text)}`);
+}
 
 /**
  * Reads the knobs; `findBinary` locates docker-registry on PATH. Results go to
@@ -84,6 +95,7 @@ export function readSettings(env: NodeJS.ProcessEnv, findBinary: (name: string) 
     distribution: distributionWanted,
     distributionBinary: distributionWanted ? findBinary('docker-registry') : undefined,
     berthNodeFlags: (env.BENCH_BERTH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+    berthAuth: berthAuth(env.BENCH_BERTH_AUTH),
     resultsFile: env.BENCH_RESULTS ?? `${resultsDir}/${quick ? 'quick.json' : 'latest.json'}`,
     only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((g) => g.trim()) : undefined,
   };
@@ -93,4 +105,4 @@ export function readSettings(env: NodeJS.ProcessEnv, findBinary: (name: string) 
 export const KNOBS = `BENCH_QUICK=1 (32 MiB blob, 1 round of 3 s load, 200 tags, 300 repositories), BENCH_BLOB_MIB, BENCH_CHUNK_MIB, BENCH_ROUNDS, BENCH_REPEATS,
 BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_TAGS, BENCH_REPOSITORIES, BENCH_POPULATE_CONCURRENCY,
 BENCH_CATALOG_RUNS, BENCH_CATALOG_PAGE, BENCH_LOG_LEVEL=error|info, BENCH_DISTRIBUTION=0, BENCH_ONLY=blobs,manifest,tags,catalog,
-BENCH_BERTH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR", BENCH_RESULTS=<file> (empty: don't write)`;
+BENCH_BERTH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR", BENCH_BERTH_AUTH=token|none, BENCH_RESULTS=<file> (empty: don't write)`;
