@@ -35,7 +35,7 @@ async function readStatus(pid: number): Promise<{ rssBytes: number; peakRssBytes
   return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
 }
 
-/** Polls GET /v2/ until it answers 200, failing early when the process dies. */
+/** Polls GET /v2/ until it answers (200, or 401 from a registry with access control), failing early when the process dies. */
 async function waitReady(baseUrl: string, child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -45,7 +45,7 @@ async function waitReady(baseUrl: string, child: ChildProcess, output: () => str
     try {
       const response = await fetch(`${baseUrl}/v2/`, { signal: AbortSignal.timeout(1000) });
       await response.arrayBuffer();
-      if (response.status === 200) return;
+      if (response.status === 200 || response.status === 401) return;
     } catch {
       // not listening yet
     }
