@@ -52,6 +52,21 @@ export class AccessControl {
     return allowed;
   }
 
+  /**
+   * Whether the client address passes the repository's namespace network rules for every action
+   * (pull: pullCidrs; push and delete: pushCidrs), as decide() applies them. Tokens are checked
+   * here where they are used: a token issued inside a namespace's CIDRs must not work outside.
+   */
+  async networkAllows(repository: string, actions: readonly Action[], clientIp: string | undefined): Promise<boolean> {
+    const namespace = await this.store.namespaces.get(this.namespaceOf(repository));
+    if (!namespace) return true;
+    return actions.every((action) => {
+      if (action === 'pull') return addressAllowed(namespace.pullCidrs, clientIp);
+      if (action === 'push' || action === 'delete') return addressAllowed(namespace.pushCidrs, clientIp);
+      return true;
+    });
+  }
+
   /** What the principal may do on a namespace itself (`manage` is what its owners may). */
   async actionsOnNamespace(principal: Principal, namespace: string): Promise<Set<Action>> {
     const record = await this.store.namespaces.get(namespace);

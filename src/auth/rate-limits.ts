@@ -45,12 +45,16 @@ export class RateLimits {
   private readonly pullsPerIp;
   private readonly tokensPerIp;
   private readonly failures;
+  private readonly blockSeconds: number;
+  /** The last login attempt of each user and address still running (see oneAtATime). */
+  private readonly attempts = new Map<string, Promise<void>>();
 
   constructor(settings: RateLimitSettings) {
     this.pullsPerPrincipal = limiter(settings.manifestPullsPerPrincipal, 'pull-principal');
     this.pullsPerIp = limiter(settings.manifestPullsPerIp, 'pull-ip');
     this.tokensPerIp = limiter(settings.tokenRequestsPerIp, 'token-ip');
     const failed = settings.failedLogins;
+    this.blockSeconds = failed.blockSeconds;
     this.failures =
       failed.limit > 0
         ? new RateLimiterMemory({ points: failed.limit, duration: failed.windowSeconds, blockDuration: failed.blockSeconds, keyPrefix: 'login-failures' })
@@ -77,9 +81,41 @@ export class RateLimits {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)) };
   }
 
-  /** Counts a failed login. */
+  /**
+   * Counts a failed login. The failure that spends the last point starts the block: left alone,
+   * the limiter would keep the spent key for the rest of the counting window rather than for
+   * blockSeconds, since loginBlocked refuses before any further consume could block it.
+   */
   async loginFailed(username: string, ip: string): Promise<void> {
-    await consume(this.failures, failureKey(username, ip));
+    if (!this.failures) return;
+    const key = failureKey(username, ip);
+    let remaining = 0;
+    try {
+      remaining = (await this.failures.consume(key)).remainingPoints;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    }
+    if (remaining === 0) await this.failures.block(key, this.blockSeconds);
+  }
+
+  /**
+   * Runs `attempt` (check, verify, count) once every earlier attempt of the user from the address
+   * has finished. Run side by side, twenty guesses would all pass loginBlocked before the first
+   * failure was counted; one at a time, at most `failedLogins` of them are ever verified.
+   */
+  async oneAtATime<T>(username: string, ip: string, attempt: () => Promise<T>): Promise<T> {
+    const key = failureKey(username, ip);
+    const current = (this.attempts.get(key) ?? Promise.resolve()).then(attempt);
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.attempts.set(key, settled);
+    try {
+      return await current;
+    } finally {
+      if (this.attempts.get(key) === settled) this.attempts.delete(key);
+    }
   }
 
   /** A successful login clears the user's failures from that address. */

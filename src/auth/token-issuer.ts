@@ -27,6 +27,7 @@ export interface AccessEntry {
 export interface AccessClaims {
   subject: TokenSubject;
   access: AccessEntry[];
+  /** When the token was issued, to the millisecond (see issuedAtOf). */
   issuedAt: Date;
 }
 
@@ -90,14 +91,14 @@ export class TokenIssuer {
 
   /** An access token for the subject with the granted access. */
   async issueAccess(subject: TokenSubject, access: AccessEntry[]): Promise<{ token: string; expiresIn: number; issuedAt: Date }> {
-    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const issuedAt = new Date();
     const token = await this.sign({ access, ...subjectClaims(subject) }, this.settings.service, subject.name, issuedAt, this.settings.lifetimeSeconds);
-    return { token, expiresIn: this.settings.lifetimeSeconds, issuedAt };
+    return { token, expiresIn: this.settings.lifetimeSeconds, issuedAt: wholeSeconds(issuedAt) };
   }
 
   /** A refresh token (OAuth2 refresh_token grant); the subject is re-checked when it is used. */
   async issueRefresh(subject: TokenSubject): Promise<string> {
-    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const issuedAt = new Date();
     return this.sign(subjectClaims(subject), refreshAudience(this.settings.service), subject.name, issuedAt, this.settings.refreshLifetimeSeconds);
   }
 
@@ -105,13 +106,13 @@ export class TokenIssuer {
   async verifyAccess(token: string): Promise<AccessClaims | undefined> {
     const payload = await this.verify(token, this.settings.service);
     if (!payload || !Array.isArray(payload.access)) return undefined;
-    return { subject: subjectOf(payload), access: payload.access as AccessEntry[], issuedAt: new Date((payload.iat ?? 0) * 1000) };
+    return { subject: subjectOf(payload), access: payload.access as AccessEntry[], issuedAt: issuedAtOf(payload) };
   }
 
   /** The subject of a valid refresh token and when it was issued, or undefined. */
   async verifyRefresh(token: string): Promise<{ subject: TokenSubject; issuedAt: Date } | undefined> {
     const payload = await this.verify(token, refreshAudience(this.settings.service));
-    return payload && { subject: subjectOf(payload), issuedAt: new Date((payload.iat ?? 0) * 1000) };
+    return payload && { subject: subjectOf(payload), issuedAt: issuedAtOf(payload) };
   }
 
   /**
@@ -132,8 +133,10 @@ export class TokenIssuer {
 
   private async sign(claims: Record<string, unknown>, audience: string, subject: string, issuedAt: Date, lifetime: number): Promise<string> {
     if (!this.signing) throw new Error('TokenIssuer.init() was not called');
-    const seconds = issuedAt.getTime() / 1000;
-    return new SignJWT(claims)
+    const seconds = Math.floor(issuedAt.getTime() / 1000);
+    // iat holds whole seconds; `iat_ms` keeps the millisecond so that a password changed later in
+    // the same second still voids the token (Authenticator.principalOf compares the two).
+    return new SignJWT({ ...claims, iat_ms: issuedAt.getTime() })
       .setProtectedHeader({ alg: 'ES256', kid: this.signing.kid, typ: 'JWT' })
       .setIssuer(this.settings.issuer)
       .setSubject(subject)
@@ -166,6 +169,21 @@ export class TokenIssuer {
     if (!key) throw new Error('token names an unknown key');
     return key;
   }
+}
+
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+/**
+ * When a verified token was issued, to the millisecond: its `iat_ms`, else (a token without one)
+ * the last millisecond of its `iat` second — the latest it can have been issued.
+ */
+function issuedAtOf(payload: JWTPayload): Date {
+  const ms = payload.iat_ms;
+  const iat = (payload.iat ?? 0) * 1000;
+  // An iat_ms outside its iat second is not ours: fall back to the second.
+  return new Date(typeof ms === 'number' && Number.isInteger(ms) && ms >= iat && ms < iat + 1000 ? ms : iat + 999);
 }
 
 function subjectClaims(subject: TokenSubject): Record<string, string> {

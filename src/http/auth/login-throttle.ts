@@ -24,3 +24,17 @@ export async function recordLogin(auth: AuthServices, username: string, ip: stri
     detail: { via },
   });
 }
+
+/**
+ * One password login through the throttle: refused with 429 while the user's failures from this
+ * address are spent, else verified, counted and audited. Attempts of one user from one address
+ * run one at a time, so concurrent guesses can't slip past the count.
+ */
+export async function attemptLogin(auth: AuthServices, username: string, password: string, ip: string, via: string): Promise<AuthenticatedPrincipal | undefined> {
+  return auth.limits.oneAtATime(username, ip, async () => {
+    await checkLoginAllowed(auth, username, ip);
+    const principal = await auth.authenticator.withPassword(username, password);
+    await recordLogin(auth, username, ip, principal, via);
+    return principal;
+  });
+}

@@ -16,7 +16,7 @@ import type { V2Target } from '../v2-path.js';
 import type { AuthServices } from './auth-deps.js';
 import { presentedCredentials } from './credentials-header.js';
 import type { Identity } from './identity.js';
-import { checkLoginAllowed, recordLogin } from './login-throttle.js';
+import { attemptLogin } from './login-throttle.js';
 
 /** What a route needs: any valid login (/v2/), the catalog scope, or actions on a repository. */
 type Need = { kind: 'login' } | { kind: 'catalog' } | { kind: 'repository'; name: string; actions: Action[] };
@@ -81,7 +81,9 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
       return identity;
     }
     const granted = tokenGrants(claims.access, need.name);
-    if (need.actions.every((action) => granted.has(action))) return identity;
+    // Network rules bind where a token is used, not only where it was issued; a token carried
+    // outside the namespace's CIDRs falls through to the checks below and is denied.
+    if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) return identity;
     // Would a fresh token carry the scope? Then say so (the client fetches one); else it is denied.
     const principal = await auth.authenticator.principalOf(claims.subject);
     if (!principal || principal.kind === 'anonymous') throw challenge(auth, request, need, 'insufficient_scope');
@@ -93,9 +95,7 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
 
   let principal: Principal = ANONYMOUS;
   if (presented.scheme === 'basic') {
-    await checkLoginAllowed(auth, presented.username, ip);
-    const found = await auth.authenticator.withPassword(presented.username, presented.password);
-    await recordLogin(auth, presented.username, ip, found, 'basic');
+    const found = await attemptLogin(auth, presented.username, presented.password, ip, 'basic');
     if (!found) throw challenge(auth, request, need);
     principal = found;
   }
@@ -120,7 +120,7 @@ function tokenIdentity(auth: AuthServices, claims: AccessClaims, ip: string): Id
   return {
     kind: claims.subject.kind,
     name: claims.subject.kind === 'anonymous' ? 'anonymous' : claims.subject.name,
-    may: async (repository, action) => tokenGrants(claims.access, repository).has(action),
+    may: async (repository, action) => tokenGrants(claims.access, repository).has(action) && (await auth.access.networkAllows(repository, [action], ip)),
     pullFilter: async () => {
       const principal = await auth.authenticator.principalOf(claims.subject);
       return principal ? auth.access.pullFilter(principal, ip) : () => false;

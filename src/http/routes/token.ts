@@ -12,7 +12,7 @@ import type { AccessEntry, TokenSubject } from '../../auth/token-issuer.js';
 import { RegistryError } from '../../errors/index.js';
 import type { AuthServices } from '../auth/auth-deps.js';
 import { presentedCredentials } from '../auth/credentials-header.js';
-import { checkLoginAllowed, recordLogin } from '../auth/login-throttle.js';
+import { attemptLogin } from '../auth/login-throttle.js';
 import { readBoundedBody } from '../read-body.js';
 
 const FORM_LIMIT = 64 * 1024;
@@ -68,13 +68,6 @@ async function limitTokenRequests(auth: AuthServices, ip: string): Promise<void>
   if (!limit.allowed) throw new RegistryError('TOOMANYREQUESTS', { headers: { 'Retry-After': String(limit.retryAfterSeconds) } });
 }
 
-async function login(auth: AuthServices, username: string, password: string, ip: string, via: string): Promise<AuthenticatedPrincipal | undefined> {
-  await checkLoginAllowed(auth, username, ip);
-  const principal = await auth.authenticator.withPassword(username, password);
-  await recordLogin(auth, username, ip, principal, via);
-  return principal;
-}
-
 /** GET /token: Basic credentials or anonymous; one or more `scope` parameters. */
 async function getToken(auth: AuthServices, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   await limitTokenRequests(auth, request.ip);
@@ -82,7 +75,7 @@ async function getToken(auth: AuthServices, request: FastifyRequest, reply: Fast
   const presented = presentedCredentials(request.headers.authorization);
   let principal: Principal = { kind: 'anonymous' };
   if (presented.scheme === 'basic') {
-    const found = await login(auth, presented.username, presented.password, request.ip, 'token');
+    const found = await attemptLogin(auth, presented.username, presented.password, request.ip, 'token');
     if (!found) throw new RegistryError('UNAUTHORIZED', { detail: { reason: 'incorrect username or password' } });
     principal = found;
   } else if (presented.scheme !== 'none') {
@@ -108,7 +101,7 @@ async function postToken(auth: AuthServices, request: FastifyRequest, reply: Fas
   let refreshToken: string | undefined;
   if (grantType === 'password') {
     const username = form.get('username') ?? '';
-    principal = await login(auth, username, form.get('password') ?? '', request.ip, 'oauth2');
+    principal = await attemptLogin(auth, username, form.get('password') ?? '', request.ip, 'oauth2');
     if (!principal) throw new OAuthError(401, 'invalid_grant', 'incorrect username or password');
     if (form.get('access_type') === 'offline') refreshToken = await auth.tokens.issueRefresh(subjectOf(principal));
   } else if (grantType === 'refresh_token') {

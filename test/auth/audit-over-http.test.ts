@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AuditEventRecord } from '../../src/metadata/access-store.js';
+import { imageManifest } from '../support/fixtures.js';
+import type { TestRegistry } from '../support/registry.js';
+import { addNamespace, addUser, basic, bearerFor, deleteStatus, pullStatus, pushImageAs, startAuthRegistry } from './support.js';
+
+const DEV = basic('dev', 'dev-password-1');
+const WRONG_PASSWORD = 'a-wrong-password-never-to-be-logged';
+
+describe('audit events of requests over HTTP', { timeout: 60_000 }, () => {
+  let registry: TestRegistry;
+  let proxied: TestRegistry;
+  let events: AuditEventRecord[];
+  const image = imageManifest();
+
+  before(async () => {
+    [registry, proxied] = await Promise.all([startAuthRegistry(), startAuthRegistry({ BERTH_AUTH_TRUSTED_PROXIES: '127.0.0.1/32' })]);
+    await addUser(registry, 'dev', 'dev-password-1');
+    await addUser(registry, 'outsider', 'outsider-password-1');
+    await addNamespace(registry, 'acme', 'private', { dev: 'maintainer' });
+    assert.equal(await pushImageAs(registry, 'acme/app', 'v1', image, DEV), 201);
+    assert.equal(await pullStatus(registry, 'acme/app', 'v1', await bearerFor(registry, ['repository:acme/app:pull'], DEV)), 200);
+    assert.equal(await pullStatus(registry, 'acme/app', 'v1', basic('outsider', 'outsider-password-1')), 403);
+    assert.equal(await pullStatus(registry, 'acme/app', 'v1', basic('dev', WRONG_PASSWORD)), 401);
+    assert.equal(await deleteStatus(registry, 'acme/app', image.manifest.digest, DEV), 202);
+    await registry.berth.auth.audit.flush();
+    events = await registry.berth.store.audit.query({ limit: 50 });
+  });
+  after(async () => Promise.all([registry.stop(), proxied.stop()]));
+
+  function find(match: Partial<AuditEventRecord>): AuditEventRecord {
+    const found = events.find((event) => Object.entries(match).every(([key, value]) => event[key as keyof AuditEventRecord] === value));
+    assert.ok(found, `no event like ${JSON.stringify(match)} in ${JSON.stringify(events, null, 1)}`);
+    return found;
+  }
+
+  it('records the push with actor, action, target, outcome and client address', async () => {
+    const event = find({ action: 'push', target: 'acme/app:v1' });
+    assert.equal(event.actor, 'dev');
+    assert.equal(event.actorKind, 'user');
+    assert.equal(event.outcome, 'success');
+    assert.equal(event.clientIp, '127.0.0.1');
+    assert.ok(event.at instanceof Date);
+    assert.deepEqual(event.detail?.digest, image.manifest.digest);
+  });
+
+  it('records the pull made with a token under the token holder', async () => {
+    const event = find({ action: 'pull', target: 'acme/app:v1', outcome: 'success' });
+    assert.equal(event.actor, 'dev');
+    assert.equal(event.clientIp, '127.0.0.1');
+  });
+
+  it('records the delete', async () => {
+    const event = find({ action: 'delete', target: `acme/app:${image.manifest.digest}` });
+    assert.equal(event.actor, 'dev');
+    assert.equal(event.outcome, 'success');
+    assert.equal(event.clientIp, '127.0.0.1');
+  });
+
+  it('records the failed login under the name tried, with its address', async () => {
+    const event = find({ action: 'login', outcome: 'failure', actor: 'dev' });
+    assert.equal(event.clientIp, '127.0.0.1');
+  });
+
+  it('records the denied pull of a non-member', async () => {
+    const event = find({ actor: 'outsider', outcome: 'denied' });
+    assert.equal(event.action, 'pull');
+    assert.equal(event.target, 'acme/app');
+    assert.equal(event.clientIp, '127.0.0.1');
+  });
+
+  it('records token issues with the granted access', async () => {
+    const event = find({ action: 'token.issue', actor: 'dev' });
+    assert.equal(event.outcome, 'success');
+    assert.deepEqual(event.detail?.access, ['repository:acme/app:pull']);
+  });
+
+  it('never writes a password or secret into the log', async () => {
+    const text = JSON.stringify(events);
+    assert.ok(!text.includes(WRONG_PASSWORD));
+    assert.ok(!text.includes('dev-password-1'));
+    assert.ok(!text.includes('outsider-password-1'));
+  });
+
+  it('records the forwarded client address behind a trusted proxy', async () => {
+    await addUser(proxied, 'dev', 'dev-password-1');
+    await addNamespace(proxied, 'acme', 'private', { dev: 'developer' });
+    assert.equal(await pushImageAs(proxied, 'acme/app', 'v1', imageManifest(), DEV, { 'X-Forwarded-For': '10.7.7.7' }), 201);
+    await proxied.berth.auth.audit.flush();
+    const [push] = await proxied.berth.store.audit.query({ limit: 5, action: 'push' });
+    assert.equal(push?.clientIp, '10.7.7.7');
+    assert.equal(push?.actor, 'dev');
+  });
+});
