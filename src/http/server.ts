@@ -5,6 +5,7 @@ import { RegistryError, errorBody } from '../errors/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import type { RegistryServices, V2Context } from './context.js';
+import { registerAdminApi } from './api/admin-api.js';
 import type { AuthServices } from './auth/auth-deps.js';
 import { UNCHECKED } from './auth/identity.js';
 import { passV2Gate } from './auth/v2-gate.js';
@@ -155,6 +156,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps.store, deps.driver);
   registerTokenRoutes(app, deps.auth);
+  registerAdminApi(app, { auth: deps.auth, store: deps.store });
   const oidc = deps.config.auth.oidc;
   if (oidc.issuer !== undefined) {
     registerOidcRoutes(app, deps.auth, deps.store, {

@@ -1,0 +1,64 @@
+/**
+ * Who performs a management operation, and the audit trail every permission change leaves:
+ * successes and refused attempts alike, under the acting principal's name.
+ */
+import type { MetadataStore } from '../../metadata/metadata-store.js';
+import type { AccessControl } from '../access-control.js';
+import type { AuditLog } from '../audit-log.js';
+import { principalName, type Principal } from '../principal.js';
+import { ManagementError } from './management-error.js';
+
+/** The acting principal and, when known, the client address it acts from. */
+export interface Acting {
+  principal: Principal;
+  clientIp?: string;
+}
+
+/** What the management operations use; app wiring passes the registry's own instances. */
+export interface ManagementDeps {
+  store: MetadataStore;
+  access: AccessControl;
+  audit: AuditLog;
+}
+
+/**
+ * True for a system admin acting with their full rights. A personal access token never carries
+ * administration (as AccessControl drops `manage` for it): a leaked CI token must not be able
+ * to create users or mint more tokens.
+ */
+export function isSystemAdmin(principal: Principal): boolean {
+  return principal.kind === 'user' && principal.admin && principal.restrictTo === undefined;
+}
+
+/** True when the principal is the user `name` itself (with whatever credential; callers check restrictTo where it matters). */
+export function isSelf(principal: Principal, name: string): boolean {
+  return principal.kind === 'user' && principal.name === name;
+}
+
+/** Records management events in the audit log. */
+export class ManagementAudit {
+  constructor(private readonly log: AuditLog) {}
+
+  /** A permission change that happened. */
+  success(by: Acting, action: string, target: string, detail?: Record<string, unknown>): void {
+    this.record(by, action, target, 'success', detail);
+  }
+
+  /** A permission change refused for lack of rights: recorded, then returned to be thrown. */
+  denied(by: Acting, action: string, target: string, message: string): ManagementError {
+    this.record(by, action, target, 'denied', { reason: message });
+    return new ManagementError('denied', message);
+  }
+
+  private record(by: Acting, action: string, target: string, outcome: 'success' | 'denied', detail: Record<string, unknown> | undefined): void {
+    this.log.record({
+      actor: principalName(by.principal),
+      actorKind: by.principal.kind,
+      action,
+      target,
+      outcome,
+      ...(by.clientIp === undefined ? {} : { clientIp: by.clientIp }),
+      ...(detail === undefined ? {} : { detail }),
+    });
+  }
+}

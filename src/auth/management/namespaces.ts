@@ -1,0 +1,169 @@
+/**
+ * Namespaces, their members and repository visibility. Admins create and delete namespaces;
+ * a namespace's owners (and admins) change its settings and members. Callers who can't see a
+ * namespace are told "denied" whether or not it exists, so names can't be probed.
+ */
+import type { MemberRecord, NamespaceChanges, NamespaceRecord, Role, Visibility } from '../../metadata/access-store.js';
+import { isRepositoryName } from '../../oci/index.js';
+import { parseCidr } from '../network.js';
+import type { Principal } from '../principal.js';
+import { isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
+import { invalid, ManagementError } from './management-error.js';
+import { checkAccountName } from './names.js';
+
+/** The roles a member can hold, strongest first. */
+export const ROLES: readonly Role[] = ['owner', 'maintainer', 'developer', 'reader'];
+
+/** The most CIDRs one list holds. */
+export const MAX_CIDRS = 100;
+
+/** What a namespace is created with. */
+export interface NamespaceInput {
+  name: string;
+  visibility?: Visibility;
+}
+
+function checkCidrs(field: string, cidrs: readonly string[] | null): string[] | null {
+  if (cidrs === null) return null;
+  if (cidrs.length > MAX_CIDRS) throw invalid(field, `at most ${MAX_CIDRS} CIDRs`);
+  return cidrs.map((cidr) => {
+    try {
+      parseCidr(cidr);
+    } catch (error) {
+      throw invalid(field, (error as Error).message);
+    }
+    return cidr.trim();
+  });
+}
+
+function checkVisibility(visibility: string): Visibility {
+  if (visibility !== 'public' && visibility !== 'private') throw invalid('visibility', 'must be public or private');
+  return visibility;
+}
+
+/** Namespace management. */
+export class NamespaceManagement {
+  private readonly audit: ManagementAudit;
+
+  constructor(private readonly deps: ManagementDeps) {
+    this.audit = new ManagementAudit(deps.audit);
+  }
+
+  /** Creates a namespace (admins only). */
+  async create(by: Acting, input: NamespaceInput): Promise<NamespaceRecord> {
+    if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'namespace.create', input.name, 'only admins may create namespaces');
+    this.checkName(input.name);
+    const visibility = checkVisibility(input.visibility ?? 'private');
+    const created = await this.deps.store.namespaces.create({ name: input.name, visibility });
+    if (!created) throw new ManagementError('conflict', `a namespace "${input.name}" exists`);
+    this.audit.success(by, 'namespace.create', input.name, { visibility });
+    return created;
+  }
+
+  /** Admins: every namespace; others: where they hold a role, and the public ones. */
+  async list(by: Acting): Promise<NamespaceRecord[]> {
+    const all = await this.deps.store.namespaces.list();
+    const principal = by.principal;
+    if (isSystemAdmin(principal)) return all;
+    const mine = new Set<string>();
+    if (principal.kind === 'user') {
+      for (const membership of await this.deps.store.namespaces.membershipsOf(principal.name, principal.groups)) mine.add(membership.namespace);
+      if (this.deps.access.namespaces.personalNamespaces) mine.add(principal.name);
+    }
+    return all.filter((namespace) => namespace.visibility === 'public' || mine.has(namespace.name));
+  }
+
+  /** One namespace, for those who may see it (admins, members, anyone when public). */
+  async get(by: Acting, name: string): Promise<NamespaceRecord> {
+    const actions = await this.deps.access.actionsOnNamespace(by.principal, name);
+    if (!isSystemAdmin(by.principal) && actions.size === 0) throw new ManagementError('denied', `you may not see namespace "${name}"`);
+    return this.existing(name);
+  }
+
+  /** Changes visibility or CIDR lists (null clears a list); owners and admins. */
+  async update(by: Acting, name: string, changes: NamespaceChanges): Promise<NamespaceRecord> {
+    await this.requireManage(by, name, 'namespace.update');
+    const update: NamespaceChanges = {};
+    if (changes.visibility !== undefined) update.visibility = checkVisibility(changes.visibility);
+    if (changes.pullCidrs !== undefined) update.pullCidrs = checkCidrs('pullCidrs', changes.pullCidrs);
+    if (changes.pushCidrs !== undefined) update.pushCidrs = checkCidrs('pushCidrs', changes.pushCidrs);
+    if (Object.keys(update).length === 0) throw new ManagementError('invalid', 'nothing to change: give visibility, pullCidrs or pushCidrs');
+    if (!(await this.deps.store.namespaces.update(name, update))) throw new ManagementError('not_found', `no namespace "${name}"`);
+    this.audit.success(by, 'namespace.update', name, { ...update });
+    return this.existing(name);
+  }
+
+  /** Deletes a namespace and its memberships; its repositories stay (admins only). */
+  async delete(by: Acting, name: string): Promise<void> {
+    if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'namespace.delete', name, 'only admins may delete namespaces');
+    if (!(await this.deps.store.namespaces.delete(name))) throw new ManagementError('not_found', `no namespace "${name}"`);
+    this.audit.success(by, 'namespace.delete', name);
+  }
+
+  /** The members, for members of the namespace (any role) and admins. */
+  async members(by: Acting, name: string): Promise<MemberRecord[]> {
+    const members = await this.deps.store.namespaces.members(name);
+    if (!isSystemAdmin(by.principal) && !this.isMember(by.principal, name, members)) throw new ManagementError('denied', `only members may see the members of namespace "${name}"`);
+    await this.existing(name);
+    return members;
+  }
+
+  /** Adds a member or changes its role; a user member must have an account (owners and admins). */
+  async setMember(by: Acting, namespace: string, member: MemberRecord): Promise<MemberRecord> {
+    await this.requireManage(by, namespace, 'member.set');
+    if (member.kind !== 'user' && member.kind !== 'group') throw invalid('kind', 'must be user or group');
+    if (!ROLES.includes(member.role)) throw invalid('role', `must be one of ${ROLES.join(', ')}`);
+    if (member.kind === 'user') {
+      checkAccountName(member.name, 'member');
+      if (!(await this.deps.store.accounts.get(member.name))) throw new ManagementError('not_found', `no user "${member.name}"`);
+    } else if (member.name.length === 0 || member.name.length > 256 || /[\u0000-\u001f]/.test(member.name)) {
+      throw invalid('member', 'a group name is 1 to 256 printable characters');
+    }
+    if (!(await this.deps.store.namespaces.setMember(namespace, member))) throw new ManagementError('not_found', `no namespace "${namespace}"`);
+    this.audit.success(by, 'member.set', namespace, { kind: member.kind, name: member.name, role: member.role });
+    return member;
+  }
+
+  /** Removes a member (owners and admins). */
+  async removeMember(by: Acting, namespace: string, kind: MemberRecord['kind'], name: string): Promise<void> {
+    await this.requireManage(by, namespace, 'member.remove');
+    await this.existing(namespace);
+    if (!(await this.deps.store.namespaces.removeMember(namespace, kind, name))) throw new ManagementError('not_found', `${kind} "${name}" is not a member of "${namespace}"`);
+    this.audit.success(by, 'member.remove', namespace, { kind, name });
+  }
+
+  /** Sets (null: clears, inheriting the namespace's) a repository's visibility; owners and admins. */
+  async setRepositoryVisibility(by: Acting, repository: string, visibility: Visibility | null): Promise<{ repository: string; visibility: Visibility | null }> {
+    if (!isRepositoryName(repository)) throw invalid('repository', `"${repository.slice(0, 300)}" is not a repository name`);
+    await this.requireManage(by, this.deps.access.namespaceOf(repository), 'repository.visibility', repository);
+    if (visibility !== null) checkVisibility(visibility);
+    if (!(await this.deps.store.namespaces.setRepositoryVisibility(repository, visibility))) throw new ManagementError('not_found', `no repository "${repository}"`);
+    this.audit.success(by, 'repository.visibility', repository, { visibility });
+    return { repository, visibility };
+  }
+
+  /** Namespace names are repository path components, at most the configured namespace depth. */
+  private checkName(name: string): void {
+    const depth = this.deps.access.namespaces.depth;
+    if (!isRepositoryName(name)) throw invalid('name', `"${name.slice(0, 300)}" is not a valid repository path`);
+    if (name.split('/').length > depth) throw invalid('name', `a namespace has at most ${depth} path component(s) (auth.namespaces.depth)`);
+  }
+
+  private async existing(name: string): Promise<NamespaceRecord> {
+    const namespace = await this.deps.store.namespaces.get(name);
+    if (!namespace) throw new ManagementError('not_found', `no namespace "${name}"`);
+    return namespace;
+  }
+
+  private async requireManage(by: Acting, namespace: string, action: string, target = namespace): Promise<void> {
+    const actions = await this.deps.access.actionsOnNamespace(by.principal, namespace);
+    if (!actions.has('manage')) throw this.audit.denied(by, action, target, `only owners of namespace "${namespace}" and admins may do this`);
+  }
+
+  private isMember(principal: Principal, namespace: string, members: readonly MemberRecord[]): boolean {
+    if (principal.kind !== 'user') return false;
+    if (this.deps.access.namespaces.personalNamespaces && principal.name === namespace) return true;
+    const groups = new Set(principal.groups);
+    return members.some((member) => (member.kind === 'user' ? member.name === principal.name : groups.has(member.name)));
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Robot accounts: secrets with grants, for CI and deployments. Admins may grant anything; a
+ * namespace owner may create robots whose every grant stays inside namespaces they own. The
+ * secret is returned once, at creation; only its hash is kept.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CredentialRecord } from '../../metadata/access-store.js';
+import { newSecret, robotLogin, secretHash } from '../credentials.js';
+import { isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
+import { checkGrants, expiryOf, type ExpiryInput, type GrantInput } from './credential-rules.js';
+import { ManagementError } from './management-error.js';
+import { checkAccountName } from './names.js';
+
+/** What a robot is created with. */
+export interface RobotInput extends ExpiryInput {
+  name: string;
+  description?: string;
+  grants: readonly GrantInput[];
+}
+
+/** A robot as management shows it, with the login name it authenticates with. */
+export type RobotView = CredentialRecord & { login: string };
+
+/** A robot just created: its secret, shown this once. */
+export type CreatedRobot = RobotView & { secret: string };
+
+/** The longest description. */
+export const DESCRIPTION_MAX = 1024;
+
+function robotView(record: CredentialRecord): RobotView {
+  return { ...record, login: robotLogin(record.name) };
+}
+
+/** Robot management. */
+export class RobotManagement {
+  private readonly audit: ManagementAudit;
+
+  constructor(private readonly deps: ManagementDeps) {
+    this.audit = new ManagementAudit(deps.audit);
+  }
+
+  /** Creates a robot and returns it with its secret. */
+  async create(by: Acting, input: RobotInput): Promise<CreatedRobot> {
+    const target = robotLogin(input.name);
+    if (by.principal.kind !== 'user' || by.principal.restrictTo !== undefined) {
+      throw this.audit.denied(by, 'robot.create', target, 'robots are created by users logged in with their password');
+    }
+    checkAccountName(input.name);
+    if (input.description !== undefined && input.description.length > DESCRIPTION_MAX) throw new ManagementError('invalid', `description: at most ${DESCRIPTION_MAX} characters`);
+    const grants = checkGrants(input.grants);
+    const expiresAt = expiryOf(input);
+    if (!isSystemAdmin(by.principal)) {
+      for (const grant of grants) {
+        const outside = await this.outsideOwnedNamespaces(by, grant.repository);
+        if (outside !== undefined) throw this.audit.denied(by, 'robot.create', target, outside);
+      }
+    }
+    const secret = newSecret('robot');
+    const created = await this.deps.store.credentials.create({
+      id: randomUUID(),
+      kind: 'robot',
+      owner: '',
+      name: input.name,
+      secretHash: secretHash(secret),
+      grants,
+      createdBy: by.principal.name,
+      ...(input.description === undefined ? {} : { description: input.description }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    });
+    if (!created) throw new ManagementError('conflict', `a robot "${input.name}" exists`);
+    this.audit.success(by, 'robot.create', target, { id: created.id, grants, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+    return { ...robotView(created), secret };
+  }
+
+  /** Admins: every robot; others: the robots they created. */
+  async list(by: Acting): Promise<RobotView[]> {
+    const all = await this.deps.store.credentials.list({ kind: 'robot' });
+    const principal = by.principal;
+    if (isSystemAdmin(principal)) return all.map(robotView);
+    if (principal.kind !== 'user') return [];
+    return all.filter((robot) => robot.createdBy === principal.name).map(robotView);
+  }
+
+  /** Revokes a robot (admins, or its creator). Revoking a revoked robot changes nothing. */
+  async revoke(by: Acting, id: string): Promise<void> {
+    const robot = await this.deps.store.credentials.get(id);
+    if (!robot || robot.kind !== 'robot') throw new ManagementError('not_found', `no robot with id "${id}"`);
+    const target = robotLogin(robot.name);
+    const principal = by.principal;
+    const creator = principal.kind === 'user' && principal.restrictTo === undefined && principal.name === robot.createdBy;
+    if (!isSystemAdmin(principal) && !creator) throw this.audit.denied(by, 'robot.revoke', target, 'only admins and its creator may revoke a robot');
+    if (await this.deps.store.credentials.revoke(id)) this.audit.success(by, 'robot.revoke', target, { id });
+  }
+
+  /**
+   * Why a grant pattern reaches outside the caller's owned namespaces, or undefined when it
+   * doesn't. A `prefix/*` pattern is inside one namespace only when the prefix has at least the
+   * namespace depth's components (with depth 2, `team/*` would also match `team/sub/app`, in
+   * namespace `team/sub`).
+   */
+  private async outsideOwnedNamespaces(by: Acting, pattern: string): Promise<string | undefined> {
+    if (pattern === '*') return 'only admins may grant on every repository ("*")';
+    const access = this.deps.access;
+    let namespace: string;
+    if (pattern.endsWith('/*')) {
+      const prefix = pattern.slice(0, -2);
+      if (prefix.split('/').length < access.namespaces.depth) return `"${pattern}" spans several namespaces; grant on "<namespace>/*" or single repositories`;
+      namespace = access.namespaceOf(`${prefix}/x`);
+    } else {
+      namespace = access.namespaceOf(pattern);
+    }
+    const actions = await access.actionsOnNamespace(by.principal, namespace);
+    return actions.has('manage') ? undefined : `"${pattern}" is outside the namespaces you own`;
+  }
+}

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { adminApiRoutes } from '../../src/http/api/admin-api.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { ADMIN, ADMIN_PASSWORD, api, assertError, assertStatus, basic, createUser, startApiRegistry } from './support.js';
+
+type Operation = { operationId: string; security: unknown[]; parameters: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> };
+type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
+
+/** Every route the admin API promises, as "METHOD path". */
+const PROMISED = [
+  'GET /api/v1/openapi.json',
+  'GET /api/v1/me',
+  'GET /api/v1/users',
+  'POST /api/v1/users',
+  'GET /api/v1/users/{name}',
+  'PATCH /api/v1/users/{name}',
+  'DELETE /api/v1/users/{name}',
+  'PUT /api/v1/users/{name}/password',
+  'POST /api/v1/users/import-htpasswd',
+  'GET /api/v1/users/{name}/tokens',
+  'POST /api/v1/users/{name}/tokens',
+  'DELETE /api/v1/users/{name}/tokens/{id}',
+  'GET /api/v1/namespaces',
+  'POST /api/v1/namespaces',
+  'GET /api/v1/namespaces/{name}',
+  'PATCH /api/v1/namespaces/{name}',
+  'DELETE /api/v1/namespaces/{name}',
+  'GET /api/v1/namespaces/{name}/members',
+  'PUT /api/v1/namespaces/{name}/members/{kind}/{member}',
+  'DELETE /api/v1/namespaces/{name}/members/{kind}/{member}',
+  'PUT /api/v1/repository-visibility',
+  'GET /api/v1/robots',
+  'POST /api/v1/robots',
+  'DELETE /api/v1/robots/{id}',
+  'GET /api/v1/audit',
+];
+
+/** A concrete path for a route template (parameters filled with harmless values). */
+function concrete(path: string): string {
+  return path.replace('{kind}', 'user').replace(/\{\w+\}/g, 'someone');
+}
+
+describe('admin API: OpenAPI document', { timeout: 60_000 }, () => {
+  let registry: TestRegistry;
+  let doc: OpenApi;
+
+  before(async () => {
+    registry = await startApiRegistry();
+    const response = await fetch(`${registry.url}/api/v1/openapi.json`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    doc = JSON.parse(await response.text()) as OpenApi;
+  });
+
+  after(async () => {
+    await registry?.stop();
+  });
+
+  it('is served without credentials as an OpenAPI 3.1 JSON document', () => {
+    assert.equal(doc.openapi, '3.1.0');
+    assert.ok(doc.components.securitySchemes?.basic && doc.components.securitySchemes?.bearer);
+  });
+
+  it('describes every promised route, and only routes the server has', () => {
+    const described = Object.entries(doc.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+    assert.deepEqual([...described].sort(), [...PROMISED].sort());
+    const served = adminApiRoutes().map((route) => `${route.method} /api/v1${route.path}`);
+    assert.deepEqual([...served].sort(), [...PROMISED].sort());
+  });
+
+  it('declares every path parameter, security on every authenticated route and resolvable references', () => {
+    const ids = new Set<string>();
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      for (const [method, operation] of Object.entries(operations)) {
+        assert.ok(!ids.has(operation.operationId), `duplicate operationId ${operation.operationId}`);
+        ids.add(operation.operationId);
+        assert.deepEqual(operation.parameters.filter((p) => p.in === 'path').map((p) => p.name), names, `${method} ${path}`);
+        if (path !== '/api/v1/openapi.json') {
+          assert.ok(operation.security.length > 0, `${method} ${path} has no security`);
+          assert.ok(operation.responses['401'], `${method} ${path} has no 401`);
+        }
+        if (['post', 'put', 'patch'].includes(method)) assert.ok(operation.requestBody, `${method} ${path} has no request body`);
+      }
+    }
+    const text = JSON.stringify(doc);
+    for (const [, ref] of text.matchAll(/"\$ref":"([^"]+)"/g)) {
+      const target = (ref as string).replace(/^#\//, '').split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
+      assert.ok(target, `unresolved $ref ${ref}`);
+    }
+  });
+
+  it('states that request bodies refuse unknown fields', () => {
+    const body = doc.paths['/api/v1/users']?.post?.requestBody as { content: Record<string, { schema: { additionalProperties?: unknown; required?: string[] } }> };
+    const schema = body.content['application/json']?.schema;
+    assert.equal(schema?.additionalProperties, false);
+    assert.deepEqual(schema?.required?.sort(), ['name', 'password']);
+  });
+});
+
+describe('admin API: authentication', { timeout: 60_000 }, () => {
+  let registry: TestRegistry;
+
+  before(async () => {
+    registry = await startApiRegistry();
+  });
+
+  after(async () => {
+    await registry?.stop();
+  });
+
+  it('answers every authenticated route with 401 and a Basic challenge without credentials', async () => {
+    for (const route of adminApiRoutes().filter((r) => r.access !== 'public')) {
+      const reply = await api(registry, route.method, concrete(route.path), route.body ? { json: {} } : {});
+      assertError(reply, 401, 'UNAUTHORIZED');
+      assert.match(reply.headers.get('www-authenticate') ?? '', /^Basic realm="berth"/, `${route.method} ${route.path}`);
+    }
+  });
+
+  it('answers every authenticated route with 401 for a wrong password', async () => {
+    const routes = adminApiRoutes().filter((r) => r.access !== 'public');
+    for (const [index, route] of routes.entries()) {
+      // One user name per route: the failed-login throttle counts per user.
+      const reply = await api(registry, route.method, concrete(route.path), { auth: basic(`stranger${index}`, 'wrong-password'), ...(route.body ? { json: {} } : {}) });
+      assertError(reply, 401, 'UNAUTHORIZED');
+    }
+  });
+
+  it('accepts a Bearer access token from /token, and refuses it once the user is disabled', async () => {
+    const dora = await createUser(registry, 'dora', 'dora-password-1');
+    const response = await fetch(`${registry.url}/token?service=berth`, { headers: { Authorization: dora } });
+    const { token } = (await response.json()) as { token: string };
+    const me = await api<{ name: string }>(registry, 'GET', '/me', { auth: `Bearer ${token}` });
+    assertStatus(me, 200);
+    assert.equal(me.body.name, 'dora');
+    assertStatus(await api(registry, 'PATCH', '/users/dora', { auth: ADMIN, json: { disabled: true } }), 200);
+    assertError(await api(registry, 'GET', '/me', { auth: `Bearer ${token}` }), 401, 'UNAUTHORIZED');
+  });
+
+  it("acts as an admin with an admin's Bearer token", async () => {
+    const response = await fetch(`${registry.url}/token?service=berth`, { headers: { Authorization: ADMIN } });
+    const { token } = (await response.json()) as { token: string };
+    assertStatus(await api(registry, 'GET', '/users', { auth: `Bearer ${token}` }), 200);
+  });
+
+  it('returns 429 TOOMANYREQUESTS with Retry-After once a user has failed too often, even with the right password', async () => {
+    await createUser(registry, 'victim', 'victim-password-1');
+    for (let attempt = 0; attempt < 5; attempt++) assertError(await api(registry, 'GET', '/me', { auth: basic('victim', `guess-${attempt}`) }), 401, 'UNAUTHORIZED');
+    const reply = await api(registry, 'GET', '/me', { auth: basic('victim', 'victim-password-1') });
+    assertError(reply, 429, 'TOOMANYREQUESTS');
+    assert.match(reply.headers.get('retry-after') ?? '', /^\d+$/);
+  });
+
+  it('returns 413 for a body over 1 MiB', async () => {
+    const reply = await api(registry, 'POST', '/users', { auth: ADMIN, raw: JSON.stringify({ name: 'big', password: 'x'.repeat(1024 * 1024 + 10) }), headers: { 'Content-Type': 'application/json' } });
+    assertError(reply, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers JSON with Cache-Control: no-store', async () => {
+    const reply = await api(registry, 'GET', '/me', { auth: ADMIN });
+    assert.equal(reply.headers.get('cache-control'), 'no-store');
+    assert.match(reply.headers.get('content-type') ?? '', /^application\/json/);
+  });
+});
+
+describe('admin API: with access control off', { timeout: 60_000 }, () => {
+  let registry: TestRegistry;
+
+  before(async () => {
+    registry = await startRegistry({ BERTH_AUTH_MODE: 'none', BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  });
+
+  after(async () => {
+    await registry?.stop();
+  });
+
+  it('still requires credentials (401), while the document stays public', async () => {
+    assertError(await api(registry, 'GET', '/users'), 401, 'UNAUTHORIZED');
+    assertError(await api(registry, 'POST', '/users', { json: { name: 'x', password: 'x-password-1' } }), 401, 'UNAUTHORIZED');
+    assertStatus(await api(registry, 'GET', '/openapi.json'), 200);
+  });
+});
