@@ -84,8 +84,10 @@ describe('admin API: htpasswd import', { timeout: 60_000 }, () => {
     assert.equal(await registry.berth.store.accounts.get('zed'), undefined);
   });
 
-  it('returns 400 unless the file is sent as text/plain', async () => {
+  it('returns 400 unless the file is sent as application/x-htpasswd, a type no cross-site form can send', async () => {
     assertError(await api(registry, 'POST', '/users/import-htpasswd', { auth: ADMIN, json: `zed:${hash2b}\n` }), 400, 'INVALID_REQUEST');
+    const asText = { auth: ADMIN, raw: `zed:${hash2b}\n`, headers: { 'Content-Type': 'text/plain' } };
+    assertError(await api(registry, 'POST', '/users/import-htpasswd', asText), 400, 'INVALID_REQUEST');
     assert.equal(await registry.berth.store.accounts.get('zed'), undefined);
   });
 });

@@ -56,7 +56,7 @@ export async function api<T = Record<string, unknown>>(registry: TestRegistry, m
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(options.json);
   } else if (options.text !== undefined) {
-    headers['Content-Type'] = 'text/plain';
+    headers['Content-Type'] = 'application/x-htpasswd';
     body = options.text;
   } else if (options.raw !== undefined) {
     body = options.raw;

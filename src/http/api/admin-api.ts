@@ -65,11 +65,12 @@ function validate<T extends z.ZodType>(schema: T, value: unknown, where: string)
 async function readRequestBody(route: AnyApiRoute, request: FastifyRequest): Promise<unknown> {
   const type = (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
   const wanted = route.bodyType ?? 'application/json';
-  // Requiring the media type also keeps browsers' cross-site form posts (which can't send JSON) out.
-  const acceptable = wanted === 'text/plain' ? type === 'text/plain' : /^application\/([\w.-]+\+)?json$/.test(type);
+  // Requiring the media type also keeps browsers' cross-site form posts out: they can send only
+  // text/plain, form-urlencoded and multipart bodies without the server's CORS consent.
+  const acceptable = wanted === 'application/x-htpasswd' ? type === 'application/x-htpasswd' : /^application\/([\w.-]+\+)?json$/.test(type);
   if (!acceptable) throw new ApiError('INVALID_REQUEST', `send the body as ${wanted}`, { contentType: type || null });
   const text = (await readBoundedBody(request, route.bodyLimit ?? API_BODY_LIMIT)).toString('utf8');
-  if (wanted === 'text/plain') return text;
+  if (wanted === 'application/x-htpasswd') return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -34,7 +34,7 @@ export interface ApiRoute<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   query?: Q;
   body?: B;
   /** The body's media type: JSON unless said otherwise. */
-  bodyType?: 'application/json' | 'text/plain';
+  bodyType?: 'application/json' | 'application/x-htpasswd';
   /** The largest body accepted, in bytes (default: API_BODY_LIMIT, 1 MiB). */
   bodyLimit?: number;
   status: 200 | 201 | 204;

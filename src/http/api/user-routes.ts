@@ -68,7 +68,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     description: 'Existing names are skipped; lines that cannot be imported are reported with their line number.',
     access: 'admin',
     body: htpasswdBodySchema,
-    bodyType: 'text/plain',
+    bodyType: 'application/x-htpasswd',
     // htpasswd files of large installations outgrow the JSON bodies' 1 MiB.
     bodyLimit: 16 * 1024 * 1024,
     status: 200,
