@@ -6,7 +6,7 @@
  */
 import type { AccountRecord, CredentialRecord } from '../metadata/access-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
-import { looksLikeSecret, robotLogin, secretHash } from './credentials.js';
+import { isFullAccess, looksLikeSecret, robotLogin, secretHash } from './credentials.js';
 import type { Action } from './decide.js';
 import type { LdapDirectory } from './ldap/ldap-directory.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './passwords.js';
@@ -104,7 +104,9 @@ export class Authenticator {
     if (credential.kind === 'robot') return { kind: 'robot', name: robotLogin(credential.name), credentialId: credential.id, grants };
     const account = await this.store.accounts.get(credential.owner);
     if (!account || account.disabled) return undefined;
-    return { ...this.userPrincipal(account), restrictTo: grants, credentialId: credential.id };
+    // A full-access (session) token — `manage` on everything, which only `berth login` gets —
+    // carries its owner's whole rights; any other token cuts them down to its grants.
+    return { ...this.userPrincipal(account), ...(isFullAccess(grants) ? {} : { restrictTo: grants }), credentialId: credential.id };
   }
 
   private async withAccountPassword(username: string, password: string): Promise<AuthenticatedPrincipal | undefined> {

@@ -27,3 +27,11 @@ export function looksLikeSecret(password: string): boolean {
 export function robotLogin(name: string): string {
   return `robot$${name}`;
 }
+
+/**
+ * True for a full-access (session) token's grants: `manage` on everything, which no grant a
+ * user writes may hold. Such a token carries its owner's whole rights (what `berth login` keeps).
+ */
+export function isFullAccess(grants: readonly { repository: string; actions: readonly string[] }[]): boolean {
+  return grants.some((grant) => grant.repository === '*' && grant.actions.includes('manage'));
+}

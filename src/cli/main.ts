@@ -1,5 +1,13 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { CliError } from './cli-error.js';
+import { registerAudit } from './commands/audit.js';
+import { registerLogin } from './commands/login.js';
+import { registerMembers } from './commands/members.js';
+import { registerNamespaces } from './commands/namespaces.js';
+import { registerRobots } from './commands/robots.js';
+import { registerTokens } from './commands/tokens.js';
+import { registerUsers } from './commands/users.js';
 import { registerConfigDocs } from './config-docs.js';
 import { registerErrorsDocs } from './errors-docs.js';
 import { registerServe } from './serve.js';
@@ -9,12 +17,25 @@ program.name('berth').description('Berth: an OCI container registry').version('0
 registerServe(program);
 registerConfigDocs(program);
 registerErrorsDocs(program);
+registerLogin(program);
+registerUsers(program);
+registerNamespaces(program);
+registerMembers(program);
+registerRobots(program);
+registerTokens(program);
+registerAudit(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`berth: ${error.message}\n`);
     process.exit(2);
   }
+  if (error instanceof CliError) {
+    process.stderr.write(`berth: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  // Thrown by commands with exitOverride(); commander already printed the usage error or the help.
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   process.stderr.write(`berth: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

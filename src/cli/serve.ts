@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
-import { createBerth } from '../app.js';
 
 /** Splits HOST:PORT (IPv6 in brackets) for listen(). */
 function splitListen(listen: string): { host: string; port: number } {
@@ -23,6 +22,9 @@ export function registerServe(program: Command): void {
       const flags = { listen: options.listen, data: options.data, 'tls.cert': options.tlsCert, 'tls.key': options.tlsKey };
       const config = loadConfig({ ...(options.config ? { file: options.config } : {}), flags });
       const logger = pino({ level: config.log.level });
+      // Loaded here, not at the top: every other command (login, user, audit …) starts faster
+      // without the server, the stores and their libraries.
+      const { createBerth } = await import('../app.js');
       const berth = await createBerth(config, logger);
       const { host, port } = splitListen(config.listen);
       // Fastify logs a line per network interface when bound to 0.0.0.0; Berth logs one line.

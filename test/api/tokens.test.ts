@@ -37,7 +37,31 @@ describe('admin API: personal access tokens', { timeout: 60_000 }, () => {
     assert.equal(token.owner, 'alice');
     assert.equal(token.createdBy, 'alice');
     assert.deepEqual(token.grants, [{ repository: '*', actions: ['pull', 'push', 'delete'] }]);
+    assert.equal(token.fullAccess, false);
     assert.equal(token.expiresAt, undefined);
+  });
+
+  it('creates a full-access session token for oneself with the password: it keeps admin rights, as berth login needs', async () => {
+    const session = await createToken('admin', ADMIN, { name: 'cli-session', fullAccess: true });
+    assert.equal(session.fullAccess, true);
+    const asSession = basic('admin', session.secret);
+    const me = await api<{ admin: boolean }>(registry, 'GET', '/me', { auth: asSession });
+    assertStatus(me, 200);
+    assert.equal(me.body.admin, true);
+    assertStatus(await api(registry, 'POST', '/users', { auth: asSession, json: { name: 'made-by-session', password: 'long-enough-1' } }), 201);
+  });
+
+  it('refuses a full-access token to anyone but its owner logged in with the password', async () => {
+    assertError(await api(registry, 'POST', '/users/alice/tokens', { auth: ADMIN, json: { name: 'impersonate', fullAccess: true } }), 403, 'DENIED');
+    const restricted = await createToken('alice', alice, { name: 'restricted-for-session', grants: [{ repository: 'team/*', actions: ['pull'] }] });
+    assertError(await api(registry, 'POST', '/users/alice/tokens', { auth: basic('alice', restricted.secret), json: { name: 'escalate', fullAccess: true } }), 403, 'DENIED');
+    const session = await createToken('alice', alice, { name: 'alice-session', fullAccess: true });
+    assertError(await api(registry, 'POST', '/users/alice/tokens', { auth: basic('alice', session.secret), json: { name: 'chain', fullAccess: true } }), 403, 'DENIED');
+    assertError(await api(registry, 'POST', '/users/alice/tokens', { auth: alice, json: { name: 'both', fullAccess: true, grants: [{ repository: '*', actions: ['pull'] }] } }), 400, 'INVALID_REQUEST');
+  });
+
+  it('refuses manage in the grants a user writes: only a session token carries it', async () => {
+    assertError(await api(registry, 'POST', '/users/alice/tokens', { auth: alice, json: { name: 'sneaky', grants: [{ repository: '*', actions: ['manage'] }] } }), 400, 'INVALID_REQUEST');
   });
 
   it('lists tokens without their secrets', async () => {

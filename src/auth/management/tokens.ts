@@ -3,7 +3,7 @@
  * to their grants. Users manage their own; admins anyone's. The secret is returned once.
  */
 import { randomUUID } from 'node:crypto';
-import type { CredentialRecord } from '../../metadata/access-store.js';
+import type { CredentialRecord, StoredGrant } from '../../metadata/access-store.js';
 import { newSecret, secretHash } from '../credentials.js';
 import { isSelf, isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
 import { checkGrants, expiryOf, type ExpiryInput, type GrantInput } from './credential-rules.js';
@@ -14,6 +14,8 @@ import { checkTokenName } from './names.js';
 export interface TokenInput extends ExpiryInput {
   name: string;
   grants?: readonly GrantInput[];
+  /** A session token with all the owner's rights (see FULL_ACCESS_GRANTS). */
+  fullAccess?: boolean;
 }
 
 /** A token just created: its secret (shown this once) and the login to use it with. */
@@ -21,6 +23,13 @@ export type CreatedToken = CredentialRecord & { login: string; secret: string };
 
 /** The grants of a token created without any. */
 export const DEFAULT_TOKEN_GRANTS: readonly GrantInput[] = [{ repository: '*', actions: ['pull', 'push', 'delete'] }];
+
+/**
+ * The grants that mark a full-access (session) token: `manage` on everything, which no grant
+ * a user writes may hold (checkGrants refuses it). The authenticator gives such a token its
+ * owner's whole rights.
+ */
+export const FULL_ACCESS_GRANTS: readonly StoredGrant[] = [{ repository: '*', actions: ['pull', 'push', 'delete', 'manage'] }];
 
 /** Personal access token management. */
 export class TokenManagement {
@@ -38,7 +47,14 @@ export class TokenManagement {
     }
     if (!isSelf(principal, owner) && !isSystemAdmin(principal)) throw this.audit.denied(by, 'token.create', owner, "only admins may create other users' tokens");
     checkTokenName(input.name);
-    const grants = checkGrants(input.grants ?? DEFAULT_TOKEN_GRANTS);
+    if (input.fullAccess) {
+      // A session stands in for the password: only its owner, proving the password, may open one.
+      if (!isSelf(principal, owner) || (principal.kind === 'user' && principal.credentialId !== undefined)) {
+        throw this.audit.denied(by, 'token.create', owner, 'a full-access token is created only by its owner, logged in with the password');
+      }
+      if (input.grants !== undefined) throw new ManagementError('invalid', 'fullAccess and grants exclude each other');
+    }
+    const grants = input.fullAccess ? [...FULL_ACCESS_GRANTS] : checkGrants(input.grants ?? DEFAULT_TOKEN_GRANTS);
     const expiresAt = expiryOf(input);
     if (!(await this.deps.store.accounts.get(owner))) throw new ManagementError('not_found', `no user "${owner}"`);
     const secret = newSecret('token');

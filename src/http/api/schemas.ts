@@ -91,6 +91,7 @@ export const tokenSchema = z.object({
   name: z.string(),
   owner: z.string(),
   grants: z.array(grantSchema),
+  fullAccess: z.boolean().describe('A session token (berth login): all the owner\'s rights, administration included'),
   createdBy: z.string(),
   createdAt: dateTime,
   expiresAt: dateTime.optional(),
@@ -108,6 +109,10 @@ export const tokenCreatedSchema = tokenSchema.extend({
 export const tokenCreateSchema = z.strictObject({
   name: z.string().min(1).max(64),
   grants: z.array(grantSchema).min(1).max(MAX_GRANTS).optional().describe('Default: pull, push and delete on "*" (as far as the user may)'),
+  fullAccess: z
+    .boolean()
+    .optional()
+    .describe('A session token with all the user\'s rights, administration included (what `berth login` stores). Only for oneself, only when logged in with the password; excludes grants.'),
   ...expiry,
 });
 

@@ -3,6 +3,7 @@
  * schema says so, and nothing the schema doesn't name (a secret appears only where a create
  * response carries it).
  */
+import { isFullAccess } from '../../auth/credentials.js';
 import type { z } from 'zod';
 import type { AuditEventRecord, CredentialRecord, MemberRecord, NamespaceRecord } from '../../metadata/access-store.js';
 import { CREDENTIAL_ACTIONS } from '../../auth/management/credential-rules.js';
@@ -57,6 +58,7 @@ export function tokenJson(token: CredentialRecord): Json<typeof tokenSchema> {
     name: token.name,
     owner: token.owner,
     grants: grantJson(token.grants),
+    fullAccess: isFullAccess(token.grants),
     createdBy: token.createdBy,
     createdAt: token.createdAt.toISOString(),
     expiresAt: iso(token.expiresAt),

@@ -155,6 +155,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
         await management.tokens.create(by, params.name ?? '', {
           name: body.name,
           grants: body.grants,
+          fullAccess: body.fullAccess,
           expiresAt: optionalDate(body.expiresAt),
           expiresInDays: body.expiresInDays,
         }),
