@@ -9,6 +9,8 @@ export interface Me {
   kind: string;
   admin: boolean;
   groups?: string[];
+  /** The token this request used, when it used one. */
+  credential?: { id: string; kind: string; name: string };
 }
 
 /** An account, from /api/v1/users. */

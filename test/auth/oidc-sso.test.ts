@@ -4,6 +4,7 @@
  * `docker login`, and the CLI's loopback hand-off.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { createBerth, type Berth } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig } from '../../src/config/index.js';
 import { signInAt, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
-import { freePort } from '../support/registry.js';
+import { BERTH_BIN, freePort } from '../support/registry.js';
 
 let provider: TestOidcProvider;
 let berth: Berth;
@@ -139,6 +140,42 @@ describe('OIDC single sign-on', () => {
       assert.equal((await fetch(`${base}/v2/`, { headers: basic('bob', url.searchParams.get('secret') as string) })).status, 200);
     } finally {
       listener.close();
+    }
+  });
+
+  it('berth login --oidc stores a full-access session from the browser sign-in, and whoami then knows the user', async () => {
+    const configDir = await mkdtemp(join(tmpdir(), 'berth-oidc-cli-'));
+    try {
+      const env = { ...process.env, BERTH_CONFIG_DIR: configDir };
+      const child = spawn(process.execPath, [BERTH_BIN, 'login', base, '--oidc'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      const deadline = Date.now() + 15_000;
+      let loginUrl: string | undefined;
+      while (!(loginUrl = /(http:\/\/\S+\/auth\/oidc\/login\?cli_port=\d+)/.exec(output)?.[1])) {
+        assert.ok(Date.now() < deadline, `the CLI printed a sign-in address: ${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The browser's part: Berth → provider → Berth's callback → the CLI's loopback listener.
+      const start = await fetch(loginUrl, { redirect: 'manual' });
+      const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const callback = await fetch(await signInAt(start.headers.get('location') as string, 'alice'), { headers: { cookie }, redirect: 'manual' });
+      assert.equal(callback.status, 302);
+      assert.equal((await fetch(callback.headers.get('location') as string)).status, 200);
+      assert.equal(await exited, 0, output);
+      assert.match(output, /Login Succeeded: alice/);
+
+      const whoami = spawn(process.execPath, [BERTH_BIN, 'whoami', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let json = '';
+      whoami.stdout.on('data', (chunk: Buffer) => (json += chunk.toString()));
+      assert.equal(await new Promise((done) => whoami.once('exit', done)), 0);
+      const me = JSON.parse(json) as { name: string; admin: boolean };
+      assert.equal(me.name, 'alice');
+      assert.equal(me.admin, true, 'the session keeps the admin rights the admins group gives');
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
     }
   });
 

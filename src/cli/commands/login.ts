@@ -2,6 +2,7 @@
  * `berth login`, `berth logout`, `berth whoami`: like `docker login`, the password is checked
  * once and then traded for a personal access token, which is what gets stored and sent later.
  */
+import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { ApiClient, segment } from '../api-client.js';
@@ -13,6 +14,7 @@ import { credentialsPath, findLogin, forgetLogin, normalizeServer, openSession, 
 import { positiveInteger } from '../option-parsers.js';
 
 interface LoginOptions {
+  oidc?: boolean;
   username?: string;
   password?: string;
   passwordStdin?: boolean;
@@ -53,8 +55,53 @@ function revokeStored(login: StoredLogin): Promise<unknown> {
   return api.delete(`/users/${segment(login.username)}/tokens/${segment(login.tokenId)}`);
 }
 
+// How long `berth login --oidc` waits for the browser sign-in.
+const OIDC_WAIT_MS = 5 * 60 * 1000;
+
+/**
+ * `berth login --oidc`: a loopback listener on 127.0.0.1 receives the session token the server
+ * hands over after the browser signed in at the identity provider (RFC 8252's loopback redirect).
+ */
+async function loginWithOidc(url: string): Promise<void> {
+  let deliver: (result: URLSearchParams) => void = () => undefined;
+  const delivered = new Promise<URLSearchParams>((resolve) => (deliver = resolve));
+  const listener = createServer((request, response) => {
+    const target = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (target.pathname !== '/callback') {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Signed in to Berth. You can close this window and return to the terminal.\n');
+    deliver(target.searchParams);
+  });
+  await new Promise<void>((ready) => listener.listen(0, '127.0.0.1', ready));
+  try {
+    const address = listener.address();
+    if (address === null || typeof address === 'string') throw new CliError('could not open a loopback port for the sign-in');
+    say(`Open this address in your browser to sign in:\n\n    ${url}/auth/oidc/login?cli_port=${address.port}\n`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new CliError('no sign-in arrived within 5 minutes')), OIDC_WAIT_MS);
+    });
+    const result = await Promise.race([delivered, timeout]).finally(() => clearTimeout(timer));
+    const username = result.get('username');
+    const secret = result.get('secret');
+    if (!username || !secret) throw new CliError('the sign-in came back without a token');
+    const me = await new ApiClient(url, { username, secret }).get<Me>('/me');
+    await saveLogin({ url, username: me.name, token: secret, tokenId: me.credential?.id ?? '', ...(me.credential?.name ? { tokenName: me.credential.name } : {}) });
+    say(`Login Succeeded: ${me.name} at ${url}`);
+  } finally {
+    listener.close();
+  }
+}
+
 async function login(server: string, options: LoginOptions): Promise<void> {
   const url = normalizeServer(server);
+  if (options.oidc) {
+    if (options.username !== undefined || options.password !== undefined || options.passwordStdin) throw usageError('--oidc signs in at the identity provider: no username or password here');
+    await loginWithOidc(url);
+    return;
+  }
   let username = options.username;
   if (username === undefined) {
     if (options.passwordStdin || !canPrompt()) throw usageError('give the username with -u/--username');
@@ -115,6 +162,7 @@ export function registerLogin(program: Command): void {
     .command('login')
     .description('log in to a server: checks the password, then stores a personal access token for later commands')
     .argument('<url>', 'the server, e.g. https://registry.example.com or localhost:5000')
+    .option('--oidc', 'sign in with single sign-on in the browser (OIDC) instead of a password')
     .option('-u, --username <name>', 'the user to log in as')
     .option('--password-stdin', 'read the password from stdin')
     .option('-p, --password <password>', 'the password (insecure: visible in `ps`; prefer --password-stdin)')

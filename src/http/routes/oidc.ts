@@ -87,7 +87,7 @@ export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, sto
       auth.audit.record({ actor: 'unknown', actorKind: 'unknown', action: 'login', outcome: 'failure', clientIp: request.ip, detail: { via: 'oidc', reason } });
       return page(reply, 401, 'Sign-in failed', `<p>${escapeHtml(reason)}</p>`);
     }
-    const result = await signInOidcUser(store, auth.audit, identity, request.ip);
+    const result = await signInOidcUser(store, auth.audit, identity, request.ip, { cliSession: typeof state.cliPort === 'number' });
     if (result.status === 'refused') return page(reply, 403, 'Sign-in refused', `<p>${escapeHtml(result.reason)}</p>`);
     if (typeof state.cliPort === 'number') {
       const target = new URL(`http://127.0.0.1:${state.cliPort}/callback`);
