@@ -42,12 +42,21 @@ export class Authenticator {
 
   /** The principal the credentials prove, or undefined. */
   async withPassword(username: string, password: string): Promise<AuthenticatedPrincipal | undefined> {
-    if (username === '' || password === '') return undefined;
+    return (await this.verify(username, password)).principal;
+  }
+
+  /**
+   * Like {@link withPassword}, telling also whether the credentials were verified afresh
+   * (`fresh`) or recognised from a recent verification — the audit log records a login once,
+   * not on every request of a client that sends Basic credentials each time.
+   */
+  async verify(username: string, password: string): Promise<{ principal: AuthenticatedPrincipal | undefined; fresh: boolean }> {
+    if (username === '' || password === '') return { principal: undefined, fresh: true };
     const key = secretHash(`${username}\u0000${password}`);
     const cached = this.cache.get(key);
     if (cached && cached.until > Date.now()) {
       const current = await this.revalidate(cached);
-      if (current) return current;
+      if (current) return { principal: current, fresh: false };
     }
     this.cache.delete(key);
     const principal = looksLikeSecret(password) ? await this.withSecret(username, password) : await this.withAccountPassword(username, password);
@@ -56,7 +65,7 @@ export class Authenticator {
       const account = principal.kind === 'user' && principal.credentialId === undefined ? await this.store.accounts.get(principal.name) : undefined;
       this.cache.set(key, { principal, until: Date.now() + CACHE_MS, ...(account ? { passwordChangedAt: account.passwordChangedAt.getTime() } : {}) });
     }
-    return principal;
+    return { principal, fresh: true };
   }
 
   /** A cached login's principal as the rows say now, or undefined when it no longer holds. */

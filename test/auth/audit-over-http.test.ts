@@ -35,6 +35,16 @@ describe('audit events of requests over HTTP', { timeout: 60_000 }, () => {
     return found;
   }
 
+  it('records one login for a client that repeats its Basic credentials on every request, not one per request', async () => {
+    await addUser(registry, 'repeater', 'repeater-password-1');
+    const repeated = basic('repeater', 'repeater-password-1');
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(`${registry.url}/v2/`, { headers: { authorization: repeated } })).status, 200);
+    await registry.berth.auth.audit.flush();
+    const logins = await registry.berth.store.audit.query({ actor: 'repeater', action: 'login', limit: 50 });
+    assert.equal(logins.length, 1, JSON.stringify(logins));
+    assert.equal(logins[0]?.outcome, 'success');
+  });
+
   it('records the push with actor, action, target, outcome and client address', async () => {
     const event = find({ action: 'push', target: 'acme/app:v1' });
     assert.equal(event.actor, 'dev');

@@ -11,10 +11,14 @@ export async function checkLoginAllowed(auth: AuthServices, username: string, ip
   }
 }
 
-/** Counts the outcome of a login and writes it to the audit log. */
-export async function recordLogin(auth: AuthServices, username: string, ip: string, principal: AuthenticatedPrincipal | undefined, via: string): Promise<void> {
+/**
+ * Counts the outcome of a login and writes it to the audit log — a success only when the
+ * credentials were verified afresh, not each time a client repeats them within the cache window.
+ */
+export async function recordLogin(auth: AuthServices, username: string, ip: string, principal: AuthenticatedPrincipal | undefined, via: string, fresh = true): Promise<void> {
   if (principal) await auth.limits.loginSucceeded(username, ip);
   else await auth.limits.loginFailed(username, ip);
+  if (principal && !fresh) return;
   auth.audit.record({
     actor: principal ? principal.name : username,
     actorKind: principal ? principal.kind : 'unknown',
@@ -33,8 +37,8 @@ export async function recordLogin(auth: AuthServices, username: string, ip: stri
 export async function attemptLogin(auth: AuthServices, username: string, password: string, ip: string, via: string): Promise<AuthenticatedPrincipal | undefined> {
   return auth.limits.oneAtATime(username, ip, async () => {
     await checkLoginAllowed(auth, username, ip);
-    const principal = await auth.authenticator.withPassword(username, password);
-    await recordLogin(auth, username, ip, principal, via);
+    const { principal, fresh } = await auth.authenticator.verify(username, password);
+    await recordLogin(auth, username, ip, principal, via, fresh);
     return principal;
   });
 }
