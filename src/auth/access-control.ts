@@ -19,8 +19,13 @@ export interface NamespaceSettings {
   personalNamespaces: boolean;
 }
 
+const NETWORK_RULES_TTL_MS = 2000;
+const NETWORK_CACHE_ENTRIES = 10_000;
+
 /** Answers access questions for principals. */
 export class AccessControl {
+  private readonly networkCache = new Map<string, { record: NamespaceRecord | undefined; until: number }>();
+
   constructor(
     private readonly store: MetadataStore,
     readonly namespaces: NamespaceSettings,
@@ -58,13 +63,27 @@ export class AccessControl {
    * here where they are used: a token issued inside a namespace's CIDRs must not work outside.
    */
   async networkAllows(repository: string, actions: readonly Action[], clientIp: string | undefined): Promise<boolean> {
-    const namespace = await this.store.namespaces.get(this.namespaceOf(repository));
+    const namespace = await this.namespaceForNetwork(this.namespaceOf(repository));
     if (!namespace) return true;
     return actions.every((action) => {
       if (action === 'pull') return addressAllowed(namespace.pullCidrs, clientIp);
       if (action === 'push' || action === 'delete') return addressAllowed(namespace.pushCidrs, clientIp);
       return true;
     });
+  }
+
+  /**
+   * The namespace record for per-request network checks, remembered for NETWORK_RULES_TTL_MS:
+   * requests carrying tokens would otherwise read it on every pull. A changed rule reaches
+   * requests with already-issued tokens within that time (new tokens see it at once).
+   */
+  private async namespaceForNetwork(name: string): Promise<NamespaceRecord | undefined> {
+    const cached = this.networkCache.get(name);
+    if (cached && cached.until > Date.now()) return cached.record;
+    const record = await this.store.namespaces.get(name);
+    if (this.networkCache.size >= NETWORK_CACHE_ENTRIES) this.networkCache.delete(this.networkCache.keys().next().value as string);
+    this.networkCache.set(name, { record, until: Date.now() + NETWORK_RULES_TTL_MS });
+    return record;
   }
 
   /** What the principal may do on a namespace itself (`manage` is what its owners may). */

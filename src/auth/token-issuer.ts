@@ -41,6 +41,11 @@ export interface TokenSettings {
 
 type Key = Awaited<ReturnType<typeof importJWK>>;
 
+// Clocks of nodes and clients drift a little; a token is accepted this much past its times.
+const CLOCK_TOLERANCE_SECONDS = 5;
+// Access tokens whose verification is remembered (each a few hundred bytes).
+const VERIFIED_ENTRIES = 10_000;
+
 // A token naming an unknown kid makes us re-read the keys (another node may have made one), but
 // not more often than this: random kids must not turn into a query each.
 const RELOAD_INTERVAL_MS = 10_000;
@@ -51,6 +56,7 @@ export class TokenIssuer {
   private verifying = new Map<string, Key>();
   private publicJwks: JWK[] = [];
   private lastLoad = 0;
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
 
   constructor(
     private readonly keys: SigningKeyStore,
@@ -104,9 +110,20 @@ export class TokenIssuer {
 
   /** The claims of a valid access token for this service, or undefined (bad, expired, foreign). */
   async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.expiresAt > Date.now()) return cached.claims;
+      this.verified.delete(token);
+    }
     const payload = await this.verify(token, this.settings.service);
     if (!payload || !Array.isArray(payload.access)) return undefined;
-    return { subject: subjectOf(payload), access: payload.access as AccessEntry[], issuedAt: issuedAtOf(payload) };
+    const claims = { subject: subjectOf(payload), access: payload.access as AccessEntry[], issuedAt: issuedAtOf(payload) };
+    // A client sends the same token with every request of a pull: checking its signature once
+    // (ES256 verification was most of a manifest GET's cost) and remembering the exact string
+    // is as safe as checking again — until it expires, which a hit still checks.
+    if (this.verified.size >= VERIFIED_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { claims, expiresAt: (payload.exp ?? 0) * 1000 + CLOCK_TOLERANCE_SECONDS * 1000 });
+    return claims;
   }
 
   /** The subject of a valid refresh token and when it was issued, or undefined. */
@@ -154,7 +171,7 @@ export class TokenIssuer {
         issuer: this.settings.issuer,
         audience,
         algorithms: ['ES256'],
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
       return payload;
     } catch {
