@@ -6,12 +6,19 @@ import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.js';
 import { buildAuth, type AuthCore } from './auth/build-auth.js';
 import type { Config } from './config/index.js';
 import { BlobService } from './content/blobs.js';
+import { ImmutableTagRules } from './content/immutable-tag-rules.js';
 import { ManifestCache } from './content/manifest-cache.js';
 import { ManifestService } from './content/manifests.js';
+import { PullRecorder } from './content/pull-recorder.js';
+import { QuotaService } from './content/quotas.js';
+import { ReadOnlyMode } from './content/read-only-mode.js';
 import { TagListCache } from './content/tag-list-cache.js';
 import { UploadService } from './content/uploads.js';
+import { GarbageCollector } from './gc/collector.js';
+import { gcSettings, scheduleGc } from './gc/schedule.js';
 import { HttpMetrics } from './http/middleware/metrics.js';
 import { buildServer } from './http/server.js';
+import { buildLifecycle, type Lifecycle } from './lifecycle/build-lifecycle.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { openMetadataStore } from './metadata/open-metadata-store.js';
 import type { BlobDriver } from './storage/blob-driver.js';
@@ -24,6 +31,10 @@ export interface Berth {
   readonly store: MetadataStore;
   readonly driver: BlobDriver;
   readonly auth: AuthCore;
+  /** Garbage collection (also scheduled when gc.intervalMinutes > 0). */
+  readonly gc: GarbageCollector;
+  /** Lifecycle policies (also applied every lifecycle.intervalMinutes when > 0). */
+  readonly lifecycle: Lifecycle;
   /** Whether this start created the admin account (and the generated password, to print once). */
   readonly bootstrap: BootstrapResult;
   /** Where metadata and blobs live, for the startup line. */
@@ -37,6 +48,13 @@ export function metadataUrl(config: Config): string {
   return config.metadata.url ?? `sqlite:${resolve(config.data, 'berth.db')}`;
 }
 
+/** The stores alone, for maintenance commands that run beside (or without) a server: `berth gc`. */
+export async function openStorage(config: Config): Promise<{ store: MetadataStore; driver: BlobDriver; gc: GarbageCollector; close(): Promise<void> }> {
+  const driver = new FilesystemDriver(resolve(config.storage.filesystem.root ?? resolve(config.data, 'storage')));
+  const store = await openMetadataStore(metadataUrl(config));
+  return { store, driver, gc: new GarbageCollector(store, driver, gcSettings(config)), close: () => store.close() };
+}
+
 /** The composition root: the only place that picks implementations. */
 export async function createBerth(config: Config, logger: Logger = pino({ level: config.log.level })): Promise<Berth> {
   const storageRoot = resolve(config.storage.filesystem.root ?? resolve(config.data, 'storage'));
@@ -44,14 +62,24 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const url = metadataUrl(config);
   const store = await openMetadataStore(url);
   const cache = new ManifestCache(config.manifests.cacheEntries);
+  // Rules are resolved per request, after `auth` (built below) exists.
+  const immutableTags = new ImmutableTagRules(store, (repository) => auth.access.namespaceOf(repository));
+  const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => cache.delete(repository, digest));
+  const quotas = new QuotaService(store, (repository) => auth.access.namespaceOf(repository), { depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root });
+  const pulls = new PullRecorder(store.lifecycle, (error) => logger.warn({ err: error }, 'a manifest pull time could not be recorded'));
   const services = {
-    uploads: new UploadService(store, driver),
-    blobs: new BlobService(store, driver),
-    manifests: new ManifestService(store, cache, new TagListCache(store, config.manifests.tagListCacheRepositories)),
+    uploads: new UploadService(store, driver, quotas),
+    // Renew a blob link's GC lease at most every minute, and always within half the grace period.
+    blobs: new BlobService(store, driver, Math.min(60_000, gc.settings.graceMs / 2), quotas),
+    manifests: new ManifestService(store, cache, new TagListCache(store, config.manifests.tagListCacheRepositories), immutableTags, pulls),
+    immutableTags,
+    readOnly: new ReadOnlyMode(store),
+    quotas,
   };
   const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'));
   const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
+  const lifecycle = buildLifecycle(config, { store, access: auth.access, audit: auth.audit, manifests: services.manifests, immutableTags, readOnly: services.readOnly, pulls }, logger);
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   const server = buildServer({
     config,
@@ -61,18 +89,24 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     driver,
     metrics: new HttpMetrics(),
     auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm },
+    lifecycle: lifecycle.admin,
     ...(tls ? { tls } : {}),
   });
+  const gcSchedule = config.gc.intervalMinutes > 0 ? scheduleGc(gc, config.gc.intervalMinutes * 60_000, logger) : undefined;
   return {
     config,
     server,
     store,
     driver,
     auth,
+    gc,
+    lifecycle,
     bootstrap,
     locations: { metadata: url.replace(/\/\/([^@/]*)@/, '//***@'), storage: `filesystem:${storageRoot}` },
     close: async () => {
       await server.close();
+      await gcSchedule?.stop();
+      await lifecycle.stop();
       await auth.audit.flush();
       await store.close();
     },

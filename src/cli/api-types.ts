@@ -55,7 +55,16 @@ export interface Namespace {
   visibility: string;
   pullCidrs?: string[] | null;
   pushCidrs?: string[] | null;
+  quotaBytes?: number | null;
   createdAt?: string;
+}
+
+/** A namespace's storage usage (GET /namespaces/{name}/usage). */
+export interface NamespaceUsage {
+  namespace: string;
+  usedBytes: number;
+  quotaBytes: number | null;
+  repositories: { repository: string; bytes: number }[];
 }
 
 /** A namespace member: a user or a group with a role. */

@@ -2,10 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { CliError } from './cli-error.js';
 import { registerAudit } from './commands/audit.js';
+import { registerGc } from './commands/gc.js';
+import { registerImmutable } from './commands/immutable.js';
+import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogin } from './commands/login.js';
 import { registerMembers } from './commands/members.js';
 import { registerNamespaces } from './commands/namespaces.js';
+import { registerReadOnly } from './commands/read-only.js';
 import { registerRobots } from './commands/robots.js';
+import { registerTags } from './commands/tags.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUsers } from './commands/users.js';
 import { registerConfigDocs } from './config-docs.js';
@@ -24,6 +29,11 @@ registerMembers(program);
 registerRobots(program);
 registerTokens(program);
 registerAudit(program);
+registerGc(program);
+registerTags(program);
+registerImmutable(program);
+registerReadOnly(program);
+registerLifecycle(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

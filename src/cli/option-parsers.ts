@@ -39,6 +39,18 @@ export function cidrList(value: string): string[] | 'none' {
   return list;
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** A storage size such as `10GiB`, `512 MiB`, `1.5TiB` or plain bytes, or `none` (no limit). */
+export function byteSize(value: string): number | 'none' {
+  if (value.trim().toLowerCase() === 'none') return 'none';
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const factor = match ? SIZE_UNITS[(match[2] || 'b').toLowerCase()] : undefined;
+  const bytes = match && factor !== undefined ? Math.round(Number(match[1]) * factor) : NaN;
+  if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError("expected a size such as 500MiB, 10GiB or 2TiB (binary units; plain numbers are bytes), or 'none'");
+  return bytes;
+}
+
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** A point in time: an ISO 8601 date, or an age like `30m`, `12h`, `7d` (that long ago), as ISO. */

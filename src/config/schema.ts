@@ -152,6 +152,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    gc: z
+      .object({
+        intervalMinutes: nonNegativeInt.default(60).describe('How often `berth serve` collects garbage (0: never; `berth gc` runs it by hand).'),
+        graceSeconds: positiveInt
+          .default(24 * 3600)
+          .describe('Nothing a push touched more recently than this is collected: it must outlast the longest push (uploading layers, then the manifest).'),
+        tagHistoryHours: nonNegativeInt.default(7 * 24).describe('Manifests a tag pointed to within this window are kept, so a rollback finds them (0: none).'),
+        uploadTtlSeconds: positiveInt.default(24 * 3600).describe('Upload sessions idle longer than this are purged with their bytes.'),
+      })
+      .strict()
+      .prefault({}),
+    lifecycle: z
+      .object({
+        intervalMinutes: nonNegativeInt
+          .default(60)
+          .describe('How often `berth serve` applies the lifecycle policies, expiring images (0: never; `berth policy run` applies them by hand).'),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the JSON logs.'),

@@ -4,6 +4,7 @@ import type { Digest } from '../oci/index.js';
 import type { BlobRecord, MetadataStore } from '../metadata/metadata-store.js';
 import { PathNotFoundError, type BlobDriver } from '../storage/blob-driver.js';
 import { blobDataPath } from '../storage/paths.js';
+import { quotaDenied, type QuotaService } from './quotas.js';
 
 /** An open blob: its record and a stream of the requested bytes. */
 export interface OpenBlob extends BlobRecord {
@@ -12,16 +13,29 @@ export interface OpenBlob extends BlobRecord {
 
 /** Committed blobs as a repository sees them: stat, read (whole or a range), mount, delete. */
 export class BlobService {
+  /**
+   * `leaseRenewAfterMs`: a link seen longer ago than this is renewed when a client asks for the
+   * blob — a client that found it with HEAD will reference it in a manifest soon, and GC must
+   * leave it alone until then. (Half GC's grace period, so one renewal always lands in time.)
+   * `quotas`: namespace storage quotas a mount must respect (none when absent).
+   */
   constructor(
     private readonly store: MetadataStore,
     private readonly driver: BlobDriver,
+    private readonly leaseRenewAfterMs = 60_000,
+    private readonly quotas?: QuotaService,
   ) {}
 
-  /** The blob when the repository links it; BLOB_UNKNOWN otherwise. */
+  /** The blob when the repository links it; BLOB_UNKNOWN otherwise. Renews a stale GC lease. */
   async stat(repository: string, digest: Digest): Promise<BlobRecord> {
     const blob = await this.store.blobs.stat(repository, digest.toString());
-    if (!blob) throw new RegistryError('BLOB_UNKNOWN', { detail: { digest: digest.toString() } });
-    return blob;
+    const stale = blob?.seenAt !== undefined && Date.now() - blob.seenAt.getTime() > this.leaseRenewAfterMs;
+    // GC may have unlinked it between the read and the renewal: then it is not there (the client
+    // uploads it again) — answering 200 would let the client reference a blob that is gone.
+    if (!blob || (stale && !(await this.store.blobs.touch(repository, digest.toString())))) {
+      throw new RegistryError('BLOB_UNKNOWN', { detail: { digest: digest.toString() } });
+    }
+    return { digest: blob.digest, size: blob.size };
   }
 
   /** Streams the blob's bytes from offset, length bytes (whole blob by default). */
@@ -41,10 +55,16 @@ export class BlobService {
 
   /**
    * Links a blob into the repository without an upload (POST ?mount=&from=): from `from` when
-   * given, else from any repository holding it. Undefined when it can't be mounted.
+   * given, else from any repository holding it. Undefined when it can't be mounted; DENIED when
+   * the blob would take the namespace past its storage quota.
    */
   async mount(repository: string, digest: Digest, from?: string): Promise<BlobRecord | undefined> {
-    return this.store.blobs.mount(repository, digest.toString(), from);
+    const quota = await this.quotas?.quotaFor(repository);
+    const result = await this.store.blobs.mount(repository, digest.toString(), from, quota);
+    // A mount costs bytes like an upload when the namespace doesn't hold the blob yet; falling
+    // back to an upload session would only be refused at its end, so say why now.
+    if (result && 'status' in result) throw quotaDenied(result);
+    return result;
   }
 
   /** Removes the repository's link (DELETE); the bytes go when garbage collection finds them unused. */

@@ -1,7 +1,11 @@
 import { RegistryError } from '../errors/index.js';
 import { digestOf, parseManifest, parseTag, type Reference } from '../oci/index.js';
 import type { ManifestRecord, MetadataStore, ReferrerRecord } from '../metadata/metadata-store.js';
+import type { ImmutableTagRefusal, ImmutableTagRule, TagEventRecord, TagHistoryQuery } from '../metadata/tag-history-store.js';
+import type { ImmutableTagRules } from './immutable-tag-rules.js';
 import type { ManifestCache } from './manifest-cache.js';
+import type { PullRecorder } from './pull-recorder.js';
+import { rollbackTarget, type RollbackTarget, type RolledBack } from './tag-rollback.js';
 import { firstAfter, type TagListCache } from './tag-list-cache.js';
 
 /** What a manifest PUT produced. */
@@ -15,20 +19,24 @@ export interface PushedManifest {
 
 /**
  * Manifests, tags and referrers. The invariants live here and in the store's transaction:
- * a manifest is stored only when every blob and child manifest it needs is in the repository.
+ * a manifest is stored only when every blob and child manifest it needs is in the repository,
+ * and a tag an immutable-tag rule protects never moves (`immutable`, wired by app.ts). `actor`
+ * arguments name who changes tags, for the tag history.
  */
 export class ManifestService {
   constructor(
     private readonly store: MetadataStore,
     private readonly cache: ManifestCache,
     private readonly tagLists: TagListCache,
+    private readonly immutable?: ImmutableTagRules,
+    private readonly pulls?: PullRecorder,
   ) {}
 
   /**
    * Stores a manifest pushed to `reference`, plus the extra `tags` (?tag=). By digest, the bytes
    * must hash to it; by tag, the digest is the sha256 of the bytes.
    */
-  async put(repository: string, reference: Reference, bytes: Uint8Array, contentType: string | undefined, tags: string[]): Promise<PushedManifest> {
+  async put(repository: string, reference: Reference, bytes: Uint8Array, contentType: string | undefined, tags: string[], actor?: string): Promise<PushedManifest> {
     const parsed = parseManifest(bytes, contentType);
     const digest = digestOf(bytes, reference.kind === 'digest' ? reference.digest.algorithm : 'sha256').toString();
     if (reference.kind === 'digest' && reference.digest.toString() !== digest) {
@@ -43,6 +51,7 @@ export class ManifestService {
       blobs: parsed.blobs,
       manifests: parsed.manifests,
       tags: allTags,
+      ...(await this.tagChange(repository, allTags.length > 0, actor)),
       ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
       ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
       ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
@@ -52,6 +61,7 @@ export class ManifestService {
         detail: { reason: 'the manifest references content this repository does not hold', blobs: result.blobs, manifests: result.manifests },
       });
     }
+    if (result.status === 'immutable') throw immutableTagError(repository, result);
     return { digest, tags: allTags, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
   }
 
@@ -72,24 +82,53 @@ export class ManifestService {
       const name = reference.kind === 'tag' ? { tag: reference.tag } : { digest: reference.digest.toString() };
       throw new RegistryError('MANIFEST_UNKNOWN', { detail: { repository, ...name } });
     }
+    // GET and HEAD both count: a node re-checking a tag with HEAD is using the image.
+    this.pulls?.record(repository, record.digest);
     return record;
   }
 
   /** Deletes a tag (the manifest stays) or a manifest by digest (its tags go with it). */
-  async delete(repository: string, reference: Reference): Promise<void> {
+  async delete(repository: string, reference: Reference, actor?: string): Promise<void> {
+    const options = await this.tagChange(repository, true, actor);
     if (reference.kind === 'tag') {
-      if (!(await this.store.manifests.deleteTag(repository, reference.tag))) {
-        throw new RegistryError('MANIFEST_UNKNOWN', { detail: { repository, tag: reference.tag } });
-      }
+      const deleted = await this.store.manifests.deleteTag(repository, reference.tag, options);
+      if (deleted === false) throw new RegistryError('MANIFEST_UNKNOWN', { detail: { repository, tag: reference.tag } });
+      if (deleted !== true) throw immutableTagError(repository, deleted);
       return;
     }
     const digest = reference.digest.toString();
-    const result = await this.store.manifests.delete(repository, digest);
+    const result = await this.store.manifests.delete(repository, digest, options);
+    if (result.status === 'immutable') throw immutableTagError(repository, result);
     this.cache.delete(repository, digest);
     if (result.status === 'unknown') throw new RegistryError('MANIFEST_UNKNOWN', { detail: { repository, digest } });
     if (result.status === 'referenced') {
       throw new RegistryError('DENIED', { detail: { reason: `manifest is a child of index ${result.by} in this repository; delete the index first`, digest } });
     }
+  }
+
+  /**
+   * Points `tag` back at an earlier manifest: `to` a digest, or the one it pointed at `steps`
+   * moves ago (tag history). The move is recorded like a push and immutable-tag rules apply.
+   * MANIFEST_UNKNOWN when there is no such earlier manifest or it is gone (GC may have removed it).
+   */
+  async rollback(repository: string, tag: string, target: RollbackTarget, actor?: string): Promise<RolledBack> {
+    const digest = await rollbackTarget(this.store, repository, parseTag(tag), target);
+    const result = await this.store.manifests.setTag(repository, tag, digest, await this.tagChange(repository, true, actor));
+    if (result.status === 'immutable') throw immutableTagError(repository, result);
+    if (result.status === 'unknown') {
+      throw new RegistryError('MANIFEST_UNKNOWN', {
+        message: `manifest ${digest} is no longer in ${repository}`,
+        detail: { repository, digest, reason: `manifest ${digest} is no longer in ${repository}: garbage collection may have removed it` },
+      });
+    }
+    return { repository, tag, digest, changed: result.status === 'tagged' };
+  }
+
+  /** The repository's tag moves (one tag's when `query.tag`), newest first; NAME_UNKNOWN for no repository. */
+  async history(repository: string, query: TagHistoryQuery): Promise<TagEventRecord[]> {
+    const events = await this.store.tagHistory.events(repository, query);
+    if (events.length === 0 && !(await this.store.repositories.exists(repository))) throw new RegistryError('NAME_UNKNOWN', { detail: { repository } });
+    return events;
   }
 
   /** Tags in byte order after `last`, `limit` at most; NAME_UNKNOWN for a repository that doesn't exist. */
@@ -109,4 +148,17 @@ export class ManifestService {
   async catalog(limit: number | undefined, last: string | undefined): Promise<string[]> {
     return this.store.repositories.list({ ...(limit === undefined ? {} : { limit }), ...(last === undefined ? {} : { after: last }) });
   }
+
+  /** The actor and, when tags change, the immutable-tag rules protecting the repository. */
+  private async tagChange(repository: string, changesTags: boolean, actor: string | undefined): Promise<{ actor?: string; immutable?: ImmutableTagRule[] }> {
+    const immutable = changesTags && this.immutable ? await this.immutable.forRepository(repository) : undefined;
+    return { ...(actor === undefined ? {} : { actor }), ...(immutable && immutable.length > 0 ? { immutable } : {}) };
+  }
+}
+
+/** 403 DENIED naming the tag and the rule that keeps it in place; nothing was changed. */
+function immutableTagError(repository: string, refusal: ImmutableTagRefusal): RegistryError {
+  const { rule, tag } = refusal;
+  const reason = `tag ${tag} is immutable (rule ${rule.pattern} on ${rule.scopeKind} ${rule.scope})`;
+  return new RegistryError('DENIED', { message: reason, detail: { reason, repository, tag, rule: { scopeKind: rule.scopeKind, scope: rule.scope, pattern: rule.pattern } } });
 }

@@ -5,6 +5,7 @@ import type { BlobRecord, MetadataStore, UploadRecord } from '../metadata/metada
 import type { BlobDriver } from '../storage/blob-driver.js';
 import { blobDataPath, uploadDataPath, uploadPrefix } from '../storage/paths.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { quotaDenied, type QuotaService } from './quotas.js';
 
 /** An inclusive byte range, as Content-Range carries it (distribution-spec, chunked upload). */
 export interface ByteRange {
@@ -27,6 +28,9 @@ export interface CompletedUpload extends BlobRecord {
 
 // Hash states of sessions whose bytes went through this process. Past this many, the oldest
 // are dropped: their sessions still complete, by re-hashing the stored bytes.
+// How long an upload waits for GC to finish deleting an earlier blob of the same digest.
+const CLAIM_WAIT_MS = 60_000;
+const CLAIM_POLL_MS = 50;
 const MAX_HASH_STATES = 10_000;
 const WRITE_BATCH = 1024 * 1024;
 
@@ -39,9 +43,11 @@ export class UploadService {
   private readonly hashes = new Map<string, { offset: number; digester: Digester }>();
   private readonly mutex = new KeyedMutex();
 
+  /** `quotas`: namespace storage quotas uploads must respect (none when absent). */
   constructor(
     private readonly store: MetadataStore,
     private readonly driver: BlobDriver,
+    private readonly quotas?: QuotaService,
   ) {}
 
   /** Opens a session; algorithm from `?digest-algorithm=` (sha256 by default). */
@@ -49,6 +55,7 @@ export class UploadService {
     if (!isDigestAlgorithm(algorithm)) {
       throw new RegistryError('DIGEST_INVALID', { detail: { algorithm, reason: 'unsupported digest algorithm; use sha256 or sha512' } });
     }
+    await this.quotas?.assertRoom(repository);
     const id = randomUUID();
     const writer = await this.driver.writer(uploadDataPath(id));
     await writer.commit();
@@ -91,8 +98,29 @@ export class UploadService {
         }
         throw new RegistryError('DIGEST_INVALID', { detail: { expected: digest.toString(), computed: computed.toString() } });
       }
-      await this.placeBlob(uploadDataPath(id), digest, upload.offset);
-      await this.store.blobs.commit(repository, digest.toString(), upload.offset);
+      // Refused before the bytes move when it can be told now (no lock; the commit decides).
+      const quota = await this.quotas?.quotaFor(repository);
+      const early = quota && (await this.store.usage.check(quota, digest.toString(), upload.offset));
+      if (early) {
+        await this.forget(id);
+        throw quotaDenied(early);
+      }
+      const claim = await this.claimBlob(digest);
+      await this.placeBlob(uploadDataPath(id), digest, upload.offset, claim === 'claimed');
+      const committed = await this.store.blobs.commit(repository, digest.toString(), upload.offset, quota);
+      if (committed === 'busy') {
+        // GC marked the blob between claim and commit — possible only with a grace period shorter
+        // than these few milliseconds — and may be deleting the bytes just placed: start over.
+        await this.forget(id);
+        throw new RegistryError('BLOB_UPLOAD_INVALID', { detail: { reason: 'the blob was being garbage collected meanwhile; upload it again' } });
+      }
+      if (committed !== 'committed') {
+        // Another push took the room since the early check. The placed file stays for GC's sweep
+        // of files without a row: deleting it here, even after a claim of 'absent', could delete
+        // the bytes of a concurrent upload of the same digest that is about to commit its row.
+        await this.forget(id);
+        throw quotaDenied(committed);
+      }
       await this.forget(id);
       return { digest: digest.toString(), size: upload.offset, startedAt: upload.createdAt };
     });
@@ -177,11 +205,28 @@ export class UploadService {
     return digester.digest();
   }
 
-  /** Moves verified bytes to the blob's path, unless an identical blob is already there. */
-  private async placeBlob(from: string, digest: Digest, size: number): Promise<void> {
+  /**
+   * Renews the GC lease of an existing blob of this digest before its bytes are placed; while GC
+   * is deleting one, waits for it to finish (then the digest is simply new again).
+   */
+  private async claimBlob(digest: Digest): Promise<'claimed' | 'absent'> {
+    const deadline = Date.now() + CLAIM_WAIT_MS;
+    for (;;) {
+      const claim = await this.store.blobs.claim(digest.toString());
+      if (claim !== 'busy') return claim;
+      if (Date.now() > deadline) throw new RegistryError('UNKNOWN', { detail: { reason: 'the blob is being garbage collected; try again' } });
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+    }
+  }
+
+  /**
+   * Moves verified bytes to the blob's path. A blob whose row we just claimed keeps its file when
+   * it is there whole; otherwise the move replaces any file, which also makes its modification
+   * time new, so GC's sweep of files without a row leaves it alone until the row is committed.
+   */
+  private async placeBlob(from: string, digest: Digest, size: number, claimed: boolean): Promise<void> {
     const target = blobDataPath(digest);
-    const existing = await this.driver.stat(target);
-    if (existing?.size === size) return;
+    if (claimed && (await this.driver.stat(target))?.size === size) return;
     await this.driver.move(from, target);
   }
 

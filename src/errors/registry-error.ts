@@ -8,6 +8,11 @@ export interface RegistryErrorOptions {
   status?: number;
   /** Extra response headers, e.g. Range on a 416 so the client can resume. */
   headers?: Record<string, string>;
+  /**
+   * Replaces the table's message when the condition has words of its own (read-only mode, an
+   * immutable tag): docker and other clients print the message, never the detail.
+   */
+  message?: string;
 }
 
 /** A failure the client is told about, in the spec's words. */
@@ -18,7 +23,7 @@ export class RegistryError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, options: RegistryErrorOptions = {}) {
-    super(ERROR_CODES[code].message, { cause: options.cause });
+    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
     this.name = 'RegistryError';
     this.code = code;
     this.status = options.status ?? ERROR_CODES[code].status;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { RegistryError, errorBody } from '../errors/index.js';
+import type { LifecycleAdmin } from '../lifecycle/lifecycle-admin.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import type { RegistryServices, V2Context } from './context.js';
@@ -27,6 +28,8 @@ export interface ServerDeps {
   store: MetadataStore;
   driver: BlobDriver;
   auth: AuthServices;
+  /** Lifecycle policy operations for the admin API. */
+  lifecycle: LifecycleAdmin;
   metrics?: HttpMetrics;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
@@ -144,6 +147,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       throw new RegistryError('UNSUPPORTED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
     }
     const identity = deps.auth.mode === 'none' ? UNCHECKED : await passV2Gate(deps.auth, request, target);
+    if (request.method !== 'GET' && request.method !== 'HEAD') await deps.services.readOnly.assertWritable();
     if (target.kind === 'manifest' && request.method === 'GET') await limitManifestPulls(deps.auth, identity.kind === 'anonymous' ? undefined : identity.name, request.ip);
     await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query), identity, audit: deps.auth.audit });
   };
@@ -156,7 +160,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps.store, deps.driver);
   registerTokenRoutes(app, deps.auth);
-  registerAdminApi(app, { auth: deps.auth, store: deps.store });
+  registerAdminApi(app, { auth: deps.auth, store: deps.store, services: deps.services, lifecycle: deps.lifecycle });
   const oidc = deps.config.auth.oidc;
   if (oidc.issuer !== undefined) {
     registerOidcRoutes(app, deps.auth, deps.store, {

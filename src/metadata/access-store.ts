@@ -72,14 +72,18 @@ export interface NamespaceRecord {
   pullCidrs?: string[];
   /** When set, only clients in these CIDRs may push or delete in the namespace. */
   pushCidrs?: string[];
+  /** Storage quota in bytes of unique blobs; absent when there is none. */
+  quotaBytes?: number;
   createdAt: Date;
 }
 
-/** Changes to a namespace; null clears a CIDR list (no restriction). */
+/** Changes to a namespace; null clears a CIDR list or the quota (no restriction). */
 export interface NamespaceChanges {
   visibility?: Visibility;
   pullCidrs?: string[] | null;
   pushCidrs?: string[] | null;
+  /** A storage quota in bytes; null removes it. */
+  quotaBytes?: number | null;
 }
 
 /** A member of a namespace: a user or a (directory) group, with one role. */

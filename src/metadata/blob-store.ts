@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { BlobRecord, BlobStore, UnlinkResult } from './metadata-store.js';
 import { ensureRepositoryId, findRepositoryId } from './repository-store.js';
 import type { Database } from './schema.js';
+import { checkQuota, type BlobQuota, type QuotaRefusal } from './usage-store.js';
 
 /**
  * Blobs and repository blob links through Kysely.
@@ -16,22 +17,42 @@ export class KyselyBlobStore implements BlobStore {
     private readonly rowLocks: boolean,
   ) {}
 
-  async commit(repository: string, digest: string, size: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  async claim(digest: string): Promise<'claimed' | 'absent' | 'busy'> {
+    return this.db.transaction().execute(async (trx) => {
+      // The update takes the row lock GC's markDeleting takes too: one of them goes first, and
+      // GC never marks a blob seen within its grace period.
+      const renewed = await trx.updateTable('blobs').set({ seen_at: Date.now() }).where('digest', '=', digest).where('deleting_at', 'is', null).executeTakeFirst();
+      if (renewed.numUpdatedRows > 0n) return 'claimed';
+      const row = await trx.selectFrom('blobs').select('digest').where('digest', '=', digest).executeTakeFirst();
+      return row ? 'busy' : 'absent';
+    });
+  }
+
+  async commit(repository: string, digest: string, size: number, quota?: BlobQuota): Promise<'committed' | 'busy' | QuotaRefusal> {
+    return this.db.transaction().execute(async (trx) => {
+      // Checked before anything is written, so a refusal changes nothing.
+      const refusal = quota && (await checkQuota(trx, quota, digest, size, this.rowLocks));
+      if (refusal) return refusal;
       const now = Date.now();
-      const repositoryId = await ensureRepositoryId(trx, repository);
-      // The same digest is the same bytes: a second commit, racing or not, has nothing to add.
+      // The same digest is the same bytes: a second commit, racing or not, only renews the lease.
       await trx
         .insertInto('blobs')
-        .values({ digest, size, created_at: now })
-        .onConflict((oc) => oc.column('digest').doNothing())
+        .values({ digest, size, created_at: now, seen_at: now, deleting_at: null })
+        .onConflict((oc) => oc.column('digest').doUpdateSet({ seen_at: now }).where('blobs.deleting_at', 'is', null))
         .execute();
-      await trx
-        .insertInto('repository_blobs')
-        .values({ repository_id: repositoryId, digest, created_at: now })
-        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
-        .execute();
+      const blob = await trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest).$if(this.rowLocks, (q) => q.forShare()).executeTakeFirst();
+      if (!blob || blob.deleting_at !== null) return 'busy';
+      const repositoryId = await ensureRepositoryId(trx, repository);
+      await linkBlob(trx, repositoryId, digest, now);
+      return 'committed';
     });
+  }
+
+  async touch(repository: string, digest: string): Promise<boolean> {
+    const repositoryId = await findRepositoryId(this.db, repository);
+    if (repositoryId === undefined) return false;
+    const result = await this.db.updateTable('repository_blobs').set({ seen_at: Date.now() }).where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async stat(repository: string, digest: string): Promise<BlobRecord | undefined> {
@@ -42,17 +63,19 @@ export class KyselyBlobStore implements BlobStore {
     return statLinkedAnywhere(this.db, digest);
   }
 
-  async mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined> {
+  async mount(repository: string, digest: string, from?: string, quota?: BlobQuota): Promise<BlobRecord | QuotaRefusal | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const blob = from === undefined ? await statLinkedAnywhere(trx, digest) : await statIn(trx, from, digest);
-      if (blob === undefined) return undefined;
+      const found = from === undefined ? await statLinkedAnywhere(trx, digest) : await statIn(trx, from, digest);
+      if (found === undefined) return undefined;
+      const refusal = quota && (await checkQuota(trx, quota, digest, found.size, this.rowLocks));
+      if (refusal) return refusal;
+      // Share-lock the blob row so GC's markDeleting (FOR UPDATE) waits for this link, and refuse
+      // a blob GC has begun to delete.
+      const blob = await trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest).$if(this.rowLocks, (q) => q.forShare()).executeTakeFirst();
+      if (!blob || blob.deleting_at !== null) return undefined;
       const repositoryId = await ensureRepositoryId(trx, repository);
-      await trx
-        .insertInto('repository_blobs')
-        .values({ repository_id: repositoryId, digest, created_at: Date.now() })
-        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
-        .execute();
-      return blob;
+      await linkBlob(trx, repositoryId, digest, Date.now());
+      return { digest: found.digest, size: found.size };
     });
   }
 
@@ -79,16 +102,26 @@ export class KyselyBlobStore implements BlobStore {
   }
 }
 
-/** The blob when `repository` links it. */
+/** Links the blob into the repository, or renews the existing link's GC lease. */
+async function linkBlob(trx: Kysely<Database>, repositoryId: number, digest: string, now: number): Promise<void> {
+  await trx
+    .insertInto('repository_blobs')
+    .values({ repository_id: repositoryId, digest, created_at: now, seen_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet({ seen_at: now }))
+    .execute();
+}
+
+/** The blob when `repository` links it, with the link's lease time. */
 async function statIn(db: Kysely<Database>, repository: string, digest: string): Promise<BlobRecord | undefined> {
-  return db
+  const row = await db
     .selectFrom('repository_blobs')
     .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
     .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
-    .select(['blobs.digest', 'blobs.size'])
+    .select(['blobs.digest', 'blobs.size', 'repository_blobs.seen_at'])
     .where('repositories.name', '=', repository)
     .where('repository_blobs.digest', '=', digest)
     .executeTakeFirst();
+  return row && { digest: row.digest, size: row.size, seenAt: new Date(Number(row.seen_at)) };
 }
 
 /**
@@ -100,6 +133,7 @@ async function statLinkedAnywhere(db: Kysely<Database>, digest: string): Promise
     .selectFrom('blobs')
     .select(['digest', 'size'])
     .where('digest', '=', digest)
+    .where('deleting_at', 'is', null)
     .where(({ exists, selectFrom, lit }) =>
       exists(selectFrom('repository_blobs').select(lit(1).as('one')).where('repository_blobs.digest', '=', digest)),
     )

@@ -3,12 +3,17 @@ import { KyselyAccountStore } from './account-store.js';
 import { KyselyAuditStore, KyselySigningKeyStore } from './audit-store.js';
 import { KyselyBlobStore } from './blob-store.js';
 import { KyselyCredentialStore } from './credential-store.js';
+import { KyselyGcStore } from './gc-store.js';
+import { KyselyLifecycleStore } from './lifecycle-store.js';
 import { KyselyManifestStore } from './manifest-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import { KyselyNamespaceStore } from './namespace-store.js';
 import { KyselyRepositoryStore } from './repository-store.js';
 import type { Database, MetadataDialect } from './schema.js';
+import { KyselySettingsStore } from './settings-store.js';
+import { KyselyImmutableTagRuleStore, KyselyTagHistoryStore } from './tag-history-store.js';
 import { KyselyUploadStore } from './upload-store.js';
+import { KyselyUsageStore } from './usage-store.js';
 
 /**
  * The MetadataStore over a migrated Kysely database, the same code for SQLite and PostgreSQL.
@@ -25,6 +30,12 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly credentials: KyselyCredentialStore;
   readonly signingKeys: KyselySigningKeyStore;
   readonly audit: KyselyAuditStore;
+  readonly gc: KyselyGcStore;
+  readonly tagHistory: KyselyTagHistoryStore;
+  readonly immutableTags: KyselyImmutableTagRuleStore;
+  readonly settings: KyselySettingsStore;
+  readonly lifecycle: KyselyLifecycleStore;
+  readonly usage: KyselyUsageStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -40,6 +51,12 @@ export class KyselyMetadataStore implements MetadataStore {
     this.credentials = new KyselyCredentialStore(db);
     this.signingKeys = new KyselySigningKeyStore(db);
     this.audit = new KyselyAuditStore(db);
+    this.gc = new KyselyGcStore(db, rowLocks);
+    this.tagHistory = new KyselyTagHistoryStore(db);
+    this.immutableTags = new KyselyImmutableTagRuleStore(db);
+    this.settings = new KyselySettingsStore(db);
+    this.lifecycle = new KyselyLifecycleStore(db);
+    this.usage = new KyselyUsageStore(db);
   }
 
   async ping(): Promise<void> {

@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely';
 import type { ManifestInput, PutManifestResult } from './metadata-store.js';
 import { ensureRepositoryId, findRepositoryId } from './repository-store.js';
 import type { Database, ManifestReferencesTable } from './schema.js';
+import { immutableRefusal, movesTo, recordTagChanges } from './tag-changes.js';
 
 // Rows per statement: under SQLite's and PostgreSQL's bound-parameter limits with room to spare.
 const BATCH = 500;
@@ -36,6 +37,10 @@ export async function putManifest(
     }
 
     const repositoryId = existingId ?? (await ensureRepositoryId(trx, input.repository));
+    // Before writing anything: a refused tag move must leave the manifest unstored too.
+    const moves = await movesTo(trx, rowLocks, repositoryId, tags, input.digest);
+    const refused = immutableRefusal(moves, input.immutable);
+    if (refused) return refused;
     const now = Date.now();
     // Same digest, same bytes: an existing row is already this manifest.
     await trx
@@ -66,7 +71,7 @@ export async function putManifest(
         .execute();
     }
 
-    for (const batch of batches(tags)) {
+    for (const batch of batches(moves.map((move) => move.tag))) {
       await trx
         .insertInto('tags')
         .values(batch.map((name) => ({ repository_id: repositoryId, name, digest: input.digest, updated_at: now })))
@@ -78,7 +83,10 @@ export async function putManifest(
         )
         .execute();
     }
-    if (tags.length > 0) await bumpTagsVersion(trx, repositoryId);
+    if (moves.length > 0) {
+      await recordTagChanges(trx, repositoryId, moves, input.actor, now);
+      await bumpTagsVersion(trx, repositoryId);
+    }
     return { status: 'stored' };
   });
 }

@@ -7,11 +7,15 @@ import type {
   PageRequest,
   PutManifestResult,
   ReferrerRecord,
+  SetTagResult,
   UnlinkResult,
 } from './metadata-store.js';
 import { pageLimit } from './page.js';
 import { findRepositoryId } from './repository-store.js';
 import type { Database } from './schema.js';
+import { currentTags, immutableRefusal, lockRepositoryTags, recordTagChanges, type TagChangeOptions } from './tag-changes.js';
+import type { ImmutableTagRefusal } from './tag-history-store.js';
+import { setTag } from './tag-set.js';
 
 /**
  * Manifests, tags and referrers through Kysely. `rowLocks` (PostgreSQL) makes delete lock the
@@ -54,8 +58,8 @@ export class KyselyManifestStore implements ManifestStore {
     return row && { digest: row.digest, mediaType: row.media_type, size: row.size, bytes: row.bytes };
   }
 
-  async delete(repository: string, digest: string): Promise<UnlinkResult> {
-    return this.db.transaction().execute(async (trx): Promise<UnlinkResult> => {
+  async delete(repository: string, digest: string, options: TagChangeOptions = {}): Promise<UnlinkResult | ImmutableTagRefusal> {
+    return this.db.transaction().execute(async (trx): Promise<UnlinkResult | ImmutableTagRefusal> => {
       const repositoryId = await findRepositoryId(trx, repository);
       if (repositoryId === undefined) return { status: 'unknown' };
       // Lock first; the index check below is a new statement, so under READ COMMITTED it sees an
@@ -79,8 +83,16 @@ export class KyselyManifestStore implements ManifestStore {
         .executeTakeFirst();
       if (index !== undefined) return { status: 'referenced', by: index.manifest_digest };
       // Referrers (manifests whose subject is this one) stay: the referrers API lists them still.
-      const untagged = await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
-      if (untagged.numDeletedRows > 0n) await bumpTagsVersion(trx, repositoryId);
+      await lockRepositoryTags(trx, this.rowLocks, repositoryId);
+      const tagged = await trx.selectFrom('tags').select('name').where('repository_id', '=', repositoryId).where('digest', '=', digest).orderBy('name').execute();
+      const removals = tagged.map((row) => ({ tag: row.name, oldDigest: digest, newDigest: null }));
+      const refused = immutableRefusal(removals, options.immutable);
+      if (refused) return refused;
+      if (removals.length > 0) {
+        await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
+        await recordTagChanges(trx, repositoryId, removals, options.actor, Date.now());
+        await bumpTagsVersion(trx, repositoryId);
+      }
       await trx
         .deleteFrom('manifest_references')
         .where('repository_id', '=', repositoryId)
@@ -91,15 +103,25 @@ export class KyselyManifestStore implements ManifestStore {
     });
   }
 
-  async deleteTag(repository: string, tag: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+  async deleteTag(repository: string, tag: string, options: TagChangeOptions = {}): Promise<boolean | ImmutableTagRefusal> {
+    return this.db.transaction().execute(async (trx): Promise<boolean | ImmutableTagRefusal> => {
       const repositoryId = await findRepositoryId(trx, repository);
       if (repositoryId === undefined) return false;
-      const result = await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('name', '=', tag).executeTakeFirst();
-      if (result.numDeletedRows === 0n) return false;
+      await lockRepositoryTags(trx, this.rowLocks, repositoryId);
+      const current = (await currentTags(trx, repositoryId, [tag])).get(tag);
+      if (current === undefined) return false;
+      const removal = [{ tag, oldDigest: current, newDigest: null }];
+      const refused = immutableRefusal(removal, options.immutable);
+      if (refused) return refused;
+      await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('name', '=', tag).execute();
+      await recordTagChanges(trx, repositoryId, removal, options.actor, Date.now());
       await bumpTagsVersion(trx, repositoryId);
       return true;
     });
+  }
+
+  async setTag(repository: string, tag: string, digest: string, options: TagChangeOptions = {}): Promise<SetTagResult> {
+    return setTag(this.db, this.rowLocks, { repository, tag, digest }, options);
   }
 
   async tagsVersion(repository: string): Promise<number | undefined> {

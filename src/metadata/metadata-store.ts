@@ -1,4 +1,10 @@
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
+import type { GcStore } from './gc-store.js';
+import type { LifecycleStore } from './lifecycle-store.js';
+import type { SettingsStore } from './settings-store.js';
+import type { TagChangeOptions } from './tag-changes.js';
+import type { ImmutableTagRefusal, ImmutableTagRuleStore, TagHistoryStore } from './tag-history-store.js';
+import type { BlobQuota, QuotaRefusal, UsageStore } from './usage-store.js';
 
 /**
  * MetadataStore: everything except blob bytes — repositories, which blobs each repository may
@@ -20,6 +26,16 @@ export interface MetadataStore {
   readonly credentials: CredentialStore;
   readonly signingKeys: SigningKeyStore;
   readonly audit: AuditStore;
+  /** Garbage collection's snapshot and guarded sweeps (gc-store.ts). */
+  readonly gc: GcStore;
+  /** Tag moves, immutable-tag rules and run-time settings (tag-history-store.ts, settings-store.ts). */
+  readonly tagHistory: TagHistoryStore;
+  readonly immutableTags: ImmutableTagRuleStore;
+  readonly settings: SettingsStore;
+  /** Lifecycle policies, images as they see them, pull times (lifecycle-store.ts). */
+  readonly lifecycle: LifecycleStore;
+  /** Storage used by namespaces and repositories, computed from the blob links (usage-store.ts). */
+  readonly usage: UsageStore;
   /** Resolves when the database answers a trivial query; throws otherwise. */
   ping(): Promise<void>;
   /** Closes connections. */
@@ -42,19 +58,34 @@ export interface RepositoryStore {
 /** Committed blobs (global, by digest) and the links that let a repository see them. */
 export interface BlobStore {
   /**
-   * Records a blob whose bytes are already at their content-addressed path and links it to the
-   * repository (created when new). Safe to repeat and to race: both callers succeed.
+   * Before an upload puts a blob's bytes in place: renews the blob's GC lease when it exists
+   * ('claimed'), says 'absent' when there is no row, or 'busy' while GC is deleting it (wait for
+   * the row to go, then claim again).
    */
-  commit(repository: string, digest: string, size: number): Promise<void>;
+  claim(digest: string): Promise<'claimed' | 'absent' | 'busy'>;
+  /**
+   * Records a blob whose bytes are already at their content-addressed path and links it to the
+   * repository (created when new), renewing both leases. Safe to repeat and to race: both
+   * callers succeed. 'busy' when GC started deleting the blob since the claim (nothing changed).
+   * With a `quota`, a blob its namespace doesn't link yet is refused (nothing changed) when it
+   * would take the namespace past the limit; the check and the link share one transaction.
+   */
+  commit(repository: string, digest: string, size: number, quota?: BlobQuota): Promise<'committed' | 'busy' | QuotaRefusal>;
+  /**
+   * Renews the repository link's GC lease (a client checked the blob is there, e.g. HEAD).
+   * False when the link is gone (GC took it since it was read): the blob is not there after all.
+   */
+  touch(repository: string, digest: string): Promise<boolean>;
   /** The blob's size when the repository may see it. */
   stat(repository: string, digest: string): Promise<BlobRecord | undefined>;
   /** The blob's size when any repository holds it (mount without `from`). */
   statAny(digest: string): Promise<BlobRecord | undefined>;
   /**
    * Links an existing blob into `repository`: from `from` when given (only if `from` links it),
-   * otherwise from anywhere it is committed. Returns the blob, or undefined when it can't.
+   * otherwise from anywhere it is committed. Returns the blob, or undefined when it can't, or
+   * the refusal when `quota` is given and the link would take the namespace past it (as commit).
    */
-  mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined>;
+  mount(repository: string, digest: string, from?: string, quota?: BlobQuota): Promise<BlobRecord | QuotaRefusal | undefined>;
   /**
    * Removes the repository's link to the blob, even when a manifest of the repository uses it
    * (as Distribution does, and the conformance suite deletes blobs before their manifests);
@@ -67,13 +98,15 @@ export interface BlobStore {
 export interface BlobRecord {
   digest: string;
   size: number;
+  /** When a push last touched the repository's link (stat only): GC's lease. */
+  seenAt?: Date;
 }
 
 /** What an unlink or a delete did. `referenced` names a manifest that still needs the target. */
 export type UnlinkResult = { status: 'deleted' } | { status: 'unknown' } | { status: 'referenced'; by: string };
 
 /** A manifest to store; its references were extracted and validated by content/. */
-export interface ManifestInput {
+export interface ManifestInput extends TagChangeOptions {
   repository: string;
   digest: string;
   mediaType: string;
@@ -110,7 +143,10 @@ export interface ReferrerRecord {
 }
 
 /** The outcome of {@link ManifestStore.put}: stored, or refused naming what is missing. */
-export type PutManifestResult = { status: 'stored' } | { status: 'missing'; blobs: string[]; manifests: string[] };
+export type PutManifestResult = { status: 'stored' } | { status: 'missing'; blobs: string[]; manifests: string[] } | ImmutableTagRefusal;
+
+/** The outcome of {@link ManifestStore.setTag}. */
+export type SetTagResult = { status: 'tagged' } | { status: 'unchanged' } | { status: 'unknown' } | ImmutableTagRefusal;
 
 /** Manifests, tags and referrers. */
 export interface ManifestStore {
@@ -118,18 +154,28 @@ export interface ManifestStore {
    * Stores the manifest and points its tags at it, in one transaction — but only when every
    * referenced blob is linked and every child manifest exists in the repository; otherwise
    * nothing changes and the missing digests are returned. Repeating a put is harmless; two puts of
-   * the same tag both succeed and the tag ends on one of them.
+   * the same tag both succeed and the tag ends on one of them. Every tag it moves is recorded in
+   * the tag history; moving a tag an `immutable` rule protects refuses the whole put.
    */
   put(input: ManifestInput): Promise<PutManifestResult>;
   get(repository: string, digest: string): Promise<ManifestRecord | undefined>;
   getByTag(repository: string, tag: string): Promise<ManifestRecord | undefined>;
   /**
    * Deletes the manifest and every tag pointing at it, unless an index in the repository still
-   * lists it as a child (then nothing changes). Its referrers are kept.
+   * lists it as a child, or an `immutable` rule protects one of its tags (then nothing changes).
+   * Its referrers are kept. The removed tags are recorded in the tag history.
    */
-  delete(repository: string, digest: string): Promise<UnlinkResult>;
-  /** Removes one tag; the manifest stays. False when there was no such tag. */
-  deleteTag(repository: string, tag: string): Promise<boolean>;
+  delete(repository: string, digest: string, options?: TagChangeOptions): Promise<UnlinkResult | ImmutableTagRefusal>;
+  /**
+   * Removes one tag (recorded in the tag history); the manifest stays. False when there was no
+   * such tag; a refusal when an `immutable` rule protects it.
+   */
+  deleteTag(repository: string, tag: string, options?: TagChangeOptions): Promise<boolean | ImmutableTagRefusal>;
+  /**
+   * Points a tag at a manifest the repository holds (rollback), recorded in the tag history.
+   * 'unknown' when the repository or manifest is missing; 'unchanged' when it points there already.
+   */
+  setTag(repository: string, tag: string, digest: string, options?: TagChangeOptions): Promise<SetTagResult>;
   /** Tags in byte order. */
   listTags(repository: string, page: PageRequest): Promise<string[]>;
   /**

@@ -31,6 +31,7 @@ export class KyselyNamespaceStore implements NamespaceStore {
       ...(changes.visibility !== undefined ? { visibility: changes.visibility } : {}),
       ...(changes.pullCidrs !== undefined ? { pull_cidrs: cidrs(changes.pullCidrs) } : {}),
       ...(changes.pushCidrs !== undefined ? { push_cidrs: cidrs(changes.pushCidrs) } : {}),
+      ...(changes.quotaBytes !== undefined ? { quota_bytes: changes.quotaBytes } : {}),
     };
     // An empty SET is a syntax error: nothing to change, so only say whether it exists.
     if (Object.keys(set).length === 0) return (await this.get(name)) !== undefined;
@@ -123,6 +124,7 @@ function toRecord(row: Selectable<NamespacesTable>): NamespaceRecord {
     visibility: row.visibility as Visibility,
     ...(row.pull_cidrs === null ? {} : { pullCidrs: JSON.parse(row.pull_cidrs) as string[] }),
     ...(row.push_cidrs === null ? {} : { pushCidrs: JSON.parse(row.push_cidrs) as string[] }),
+    ...(row.quota_bytes === null ? {} : { quotaBytes: Number(row.quota_bytes) }),
     createdAt: new Date(Number(row.created_at)),
   };
 }

@@ -23,6 +23,10 @@ export interface BlobsTable {
   digest: string;
   size: number;
   created_at: number;
+  /** Last time a push touched the blob (GC's lease). */
+  seen_at: Generated<number>;
+  /** Set while GC deletes the blob's bytes. */
+  deleting_at: number | null;
 }
 
 /** Which repository may see which blob. */
@@ -30,6 +34,8 @@ export interface RepositoryBlobsTable {
   repository_id: number;
   digest: string;
   created_at: number;
+  /** Last time a push touched the link (upload, mount, HEAD): GC's lease. */
+  seen_at: Generated<number>;
 }
 
 /** Manifests with their exact bytes (≤ 4 MiB each). */
@@ -44,6 +50,8 @@ export interface ManifestsTable {
   /** JSON text of the annotations object, or null. */
   annotations: string | null;
   created_at: number;
+  /** Last recorded pull (at most hourly), or null: lifecycle policies' "not pulled for N days". */
+  last_pulled_at: number | null;
 }
 
 /** What a manifest needs in its repository: blobs (config, layers) or child manifests. */
@@ -90,6 +98,10 @@ export interface Database {
   credentials: CredentialsTable;
   signing_keys: SigningKeysTable;
   audit_events: AuditEventsTable;
+  tag_events: TagEventsTable;
+  immutable_tag_rules: ImmutableTagRulesTable;
+  registry_settings: RegistrySettingsTable;
+  lifecycle_policies: LifecyclePoliciesTable;
 }
 
 /** User accounts; booleans are 0/1, groups JSON text. */
@@ -116,6 +128,8 @@ export interface NamespacesTable {
   pull_cidrs: string | null;
   push_cidrs: string | null;
   created_at: number;
+  /** Storage quota in bytes of unique blobs (0007), or null for none. */
+  quota_bytes: number | null;
 }
 
 /** A user or group with a role in a namespace. */
@@ -162,4 +176,41 @@ export interface AuditEventsTable {
   outcome: string;
   client_ip: string | null;
   detail: string | null;
+}
+
+/** One tag move (0005): null old_digest = created, null new_digest = removed. */
+export interface TagEventsTable {
+  id: Generated<number>;
+  repository_id: number;
+  tag: string;
+  old_digest: string | null;
+  new_digest: string | null;
+  actor: string;
+  at: number;
+}
+
+/** Immutable-tag rules: a tag pattern ('*' or a glob) on a namespace or a repository. */
+export interface ImmutableTagRulesTable {
+  scope_kind: string;
+  scope: string;
+  pattern: string;
+  created_by: string;
+  created_at: number;
+}
+
+/** Registry-wide settings every node reads (read-only mode); value is JSON text. */
+export interface RegistrySettingsTable {
+  key: string;
+  value: string;
+  updated_by: string;
+  updated_at: number;
+}
+
+/** One lifecycle policy per namespace or repository; policy is JSON text. */
+export interface LifecyclePoliciesTable {
+  scope_kind: string;
+  scope: string;
+  policy: string;
+  updated_by: string;
+  updated_at: number;
 }

@@ -13,7 +13,7 @@
  * layer pushed to ten repositories is stored once. Manifests live in the metadata store.
  * A blob reaches its path only by an atomic move of a complete, verified upload.
  */
-import type { Digest } from '../oci/digest.js';
+import { tryParseDigest, type Digest } from '../oci/digest.js';
 
 /** The path of a committed blob's bytes. */
 export function blobDataPath(digest: Digest): string {
@@ -28,4 +28,13 @@ export function uploadPrefix(uploadId: string): string {
 /** The path of an upload session's bytes. */
 export function uploadDataPath(uploadId: string): string {
   return `${uploadPrefix(uploadId)}/data`;
+}
+
+/** Where every committed blob lives (GC lists it to find files without a row). */
+export const BLOBS_PREFIX = 'blobs';
+
+/** The digest a blob data path names, or undefined for any other path. */
+export function digestOfBlobPath(path: string): Digest | undefined {
+  const match = /^blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)\/data$/.exec(path);
+  return match ? tryParseDigest(`${match[1]}:${match[2]}`) : undefined;
 }

@@ -26,6 +26,7 @@ const PROMISED = [
   'GET /api/v1/namespaces/{name}',
   'PATCH /api/v1/namespaces/{name}',
   'DELETE /api/v1/namespaces/{name}',
+  'GET /api/v1/namespaces/{name}/usage',
   'GET /api/v1/namespaces/{name}/members',
   'PUT /api/v1/namespaces/{name}/members/{kind}/{member}',
   'DELETE /api/v1/namespaces/{name}/members/{kind}/{member}',
@@ -34,6 +35,19 @@ const PROMISED = [
   'POST /api/v1/robots',
   'DELETE /api/v1/robots/{id}',
   'GET /api/v1/audit',
+  'GET /api/v1/tag-history',
+  'POST /api/v1/tag-rollback',
+  'GET /api/v1/immutable-tag-rules',
+  'POST /api/v1/immutable-tag-rules',
+  'DELETE /api/v1/immutable-tag-rules',
+  'GET /api/v1/read-only',
+  'PUT /api/v1/read-only',
+  'GET /api/v1/lifecycle-policies',
+  'GET /api/v1/lifecycle-policies/{kind}/{scope}',
+  'PUT /api/v1/lifecycle-policies/{kind}/{scope}',
+  'DELETE /api/v1/lifecycle-policies/{kind}/{scope}',
+  'POST /api/v1/lifecycle-policies/preview',
+  'POST /api/v1/lifecycle-policies/run',
 ];
 
 /** A concrete path for a route template (parameters filled with harmless values). */

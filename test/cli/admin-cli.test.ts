@@ -3,13 +3,12 @@
  * CLI as a child process talking to it over HTTP, each test with a config folder of its own.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BERTH_BIN, startRegistry, type TestRegistry } from '../support/registry.js';
-import type { BerthRun } from './berth-process.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { runCli, type BerthRun } from './berth-process.js';
 
 const ADMIN_PASSWORD = 'admin-password-1';
 
@@ -35,18 +34,8 @@ interface Cli {
 async function cli(): Promise<Cli> {
   const configDir = await mkdtemp(join(tmpdir(), 'berth-cli-config-'));
   folders.push(configDir);
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BERTH_'))), BERTH_CONFIG_DIR: configDir };
   const run = async (args: string[], stdin = ''): Promise<BerthRun> => {
-    const child = spawn(process.execPath, [BERTH_BIN, ...args], { cwd: configDir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.end(stdin);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await new Promise<number | string>((done) => child.once('close', (status, signal) => done(status ?? signal ?? 'unknown')));
-    clearTimeout(timer);
-    return { code, stdout, stderr };
+    return runCli(configDir, args, stdin);
   };
   return { configDir, run };
 }

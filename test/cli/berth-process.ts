@@ -67,6 +67,23 @@ export async function runBerth(args: string[], env: Record<string, string> = {},
   return { code, stdout: run.out(), stderr: run.err() };
 }
 
+/**
+ * Runs `berth <args>` as a CLI user whose stored login lives in `configDir` (BERTH_CONFIG_DIR,
+ * also the working folder), writing `stdin` to it (passwords with --password-stdin).
+ */
+export async function runCli(configDir: string, args: string[], stdin = '', timeoutMs = 20_000): Promise<BerthRun> {
+  const child = spawn(process.execPath, [BERTH_BIN, ...args], { cwd: configDir, env: environment({ BERTH_CONFIG_DIR: configDir }), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(stdin);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | string>((done) => child.once('close', (status, signal) => done(status ?? signal ?? 'unknown')));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
 /** Parses JSON log lines. */
 export function parseLines(text: string): LogLine[] {
   return text

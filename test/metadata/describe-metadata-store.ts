@@ -8,9 +8,12 @@ import type { MetadataStore } from '../../src/metadata/metadata-store.js';
 import { accessCases } from './access-cases.js';
 import { blobCases } from './blob-cases.js';
 import { concurrencyCases } from './concurrency-cases.js';
+import { lifecycleCases } from './lifecycle-cases.js';
 import { manifestCases } from './manifest-cases.js';
+import { quotaCases } from './quota-cases.js';
 import { repositoryCases } from './repository-cases.js';
 import { tagAndReferrerCases } from './tag-and-referrer-cases.js';
+import { tagHistoryCases } from './tag-history-cases.js';
 import { uploadCases } from './upload-cases.js';
 
 /** Makes an empty, migrated store and a way to dispose of it. */
@@ -46,5 +49,8 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('uploads', () => uploadCases(test));
     describe('concurrency', () => concurrencyCases(test));
     describe('access control', () => accessCases(test));
+    describe('lifecycle', () => lifecycleCases(test));
+    describe('tag history and immutable tags', () => tagHistoryCases(test));
+    describe('quotas and usage', () => quotaCases(test));
   });
 }

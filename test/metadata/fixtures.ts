@@ -85,3 +85,10 @@ export async function putStored(store: MetadataStore, options: ManifestOptions):
 export function bytesOf(bytes: Uint8Array | undefined): Buffer | undefined {
   return bytes === undefined ? undefined : Buffer.from(bytes);
 }
+
+/** A blob record without its GC lease time, for comparing what stat found. */
+export function withoutLease<T extends { seenAt?: Date }>(record: T | undefined): Omit<T, 'seenAt'> | undefined {
+  if (record === undefined) return undefined;
+  const { seenAt: _seenAt, ...rest } = record;
+  return rest;
+}

@@ -36,6 +36,11 @@ function checkCidrs(field: string, cidrs: readonly string[] | null): string[] | 
   });
 }
 
+function checkQuotaBytes(quotaBytes: number | null): number | null {
+  if (quotaBytes !== null && (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0)) throw invalid('quotaBytes', 'must be a whole number of bytes ≥ 0, or null for no quota');
+  return quotaBytes;
+}
+
 function checkVisibility(visibility: string): Visibility {
   if (visibility !== 'public' && visibility !== 'private') throw invalid('visibility', 'must be public or private');
   return visibility;
@@ -80,14 +85,21 @@ export class NamespaceManagement {
     return this.existing(name);
   }
 
-  /** Changes visibility or CIDR lists (null clears a list); owners and admins. */
+  /**
+   * Changes visibility or CIDR lists (null clears a list), owners and admins; or the storage
+   * quota (null removes it), admins only — an owner must not raise their own.
+   */
   async update(by: Acting, name: string, changes: NamespaceChanges): Promise<NamespaceRecord> {
     await this.requireManage(by, name, 'namespace.update');
     const update: NamespaceChanges = {};
     if (changes.visibility !== undefined) update.visibility = checkVisibility(changes.visibility);
     if (changes.pullCidrs !== undefined) update.pullCidrs = checkCidrs('pullCidrs', changes.pullCidrs);
     if (changes.pushCidrs !== undefined) update.pushCidrs = checkCidrs('pushCidrs', changes.pushCidrs);
-    if (Object.keys(update).length === 0) throw new ManagementError('invalid', 'nothing to change: give visibility, pullCidrs or pushCidrs');
+    if (changes.quotaBytes !== undefined) {
+      if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'namespace.update', name, 'only admins may set a namespace\'s storage quota');
+      update.quotaBytes = checkQuotaBytes(changes.quotaBytes);
+    }
+    if (Object.keys(update).length === 0) throw new ManagementError('invalid', 'nothing to change: give visibility, pullCidrs, pushCidrs or quotaBytes');
     if (!(await this.deps.store.namespaces.update(name, update))) throw new ManagementError('not_found', `no namespace "${name}"`);
     this.audit.success(by, 'namespace.update', name, { ...update });
     return this.existing(name);
@@ -106,6 +118,16 @@ export class NamespaceManagement {
     if (!isSystemAdmin(by.principal) && !this.isMember(by.principal, name, members)) throw new ManagementError('denied', `only members may see the members of namespace "${name}"`);
     await this.existing(name);
     return members;
+  }
+
+  /**
+   * Refuses unless the caller is a member of the namespace (any role) or an admin: who may see
+   * its storage usage. The namespace needn't have a row (the root and personal namespaces hold
+   * repositories without one).
+   */
+  async requireMember(by: Acting, name: string): Promise<void> {
+    if (isSystemAdmin(by.principal)) return;
+    if (!this.isMember(by.principal, name, await this.deps.store.namespaces.members(name))) throw new ManagementError('denied', `only members may see the usage of namespace "${name}"`);
   }
 
   /** Adds a member or changes its role; a user member must have an account (owners and admins). */

@@ -1,9 +1,10 @@
 /** `berth namespace …` and `berth repo visibility`: namespaces, their access rules, repository visibility. */
 import { Argument, type Command } from 'commander';
 import { segment } from '../api-client.js';
-import { itemsOf, type Member, type Namespace } from '../api-types.js';
+import { formatBytes } from '../../content/quotas.js';
+import { itemsOf, type Member, type Namespace, type NamespaceUsage } from '../api-types.js';
 import { usageError } from '../cli-error.js';
-import { cidrList } from '../option-parsers.js';
+import { byteSize, cidrList } from '../option-parsers.js';
 import { listCell, printFields, printJson, printTable, say, when } from '../output.js';
 import { openSession, withServerOption, type ServerOption } from '../stored-login.js';
 import { memberColumns } from './members.js';
@@ -13,6 +14,11 @@ type JsonOption = ServerOption & { json?: boolean };
 /** A CIDR restriction as shown: absent or null means anyone. */
 function cidrs(list: string[] | null | undefined): string {
   return list === null || list === undefined ? 'any' : listCell(list);
+}
+
+/** A quota as shown: absent or null means none. */
+function quotaCell(bytes: number | null | undefined): string {
+  return bytes === null || bytes === undefined ? 'none' : formatBytes(bytes);
 }
 
 async function list(options: JsonOption): Promise<void> {
@@ -49,6 +55,7 @@ async function show(name: string, options: JsonOption): Promise<void> {
     ['visibility', namespace.visibility],
     ['pull from', cidrs(namespace.pullCidrs)],
     ['push from', cidrs(namespace.pushCidrs)],
+    ['quota', quotaCell(namespace.quotaBytes)],
     ['created', when(namespace.createdAt)],
   ]);
   say('');
@@ -60,6 +67,7 @@ interface SetOptions extends ServerOption {
   private?: boolean;
   pullCidrs?: string[] | 'none';
   pushCidrs?: string[] | 'none';
+  quota?: number | 'none';
 }
 
 /** A --pull-cidrs/--push-cidrs value as the API wants it: null lifts the restriction. */
@@ -73,11 +81,26 @@ async function set(name: string, options: SetOptions): Promise<void> {
     ...(options.public ? { visibility: 'public' } : options.private ? { visibility: 'private' } : {}),
     ...(options.pullCidrs !== undefined ? { pullCidrs: cidrChange(options.pullCidrs) } : {}),
     ...(options.pushCidrs !== undefined ? { pushCidrs: cidrChange(options.pushCidrs) } : {}),
+    ...(options.quota !== undefined ? { quotaBytes: options.quota === 'none' ? null : options.quota } : {}),
   };
-  if (Object.keys(changes).length === 0) throw usageError('nothing to change: give --public, --private, --pull-cidrs or --push-cidrs');
+  if (Object.keys(changes).length === 0) throw usageError('nothing to change: give --public, --private, --pull-cidrs, --push-cidrs or --quota');
   const { api } = await openSession(options.server);
   await api.patch(`/namespaces/${segment(name)}`, { json: changes });
   say(`updated namespace ${name}`);
+}
+
+async function usage(name: string, options: JsonOption): Promise<void> {
+  const { api } = await openSession(options.server);
+  const report = await api.get<NamespaceUsage>(`/namespaces/${segment(name)}/usage`);
+  if (options.json) return printJson(report);
+  const share = report.quotaBytes ? ` (${((100 * report.usedBytes) / report.quotaBytes).toFixed(1)}%)` : '';
+  printFields([
+    ['namespace', report.namespace],
+    ['used', `${formatBytes(report.usedBytes)}${share}`],
+    ['quota', quotaCell(report.quotaBytes)],
+  ]);
+  say('');
+  printTable(report.repositories, [{ heading: 'REPOSITORY', value: (r) => r.repository }, { heading: 'SIZE', value: (r) => formatBytes(r.bytes) }], 'no repositories');
 }
 
 async function remove(name: string, options: ServerOption): Promise<void> {
@@ -107,13 +130,18 @@ export function registerNamespaces(program: Command): void {
     .argument('<name>', 'the namespace')
     .option('--json', 'print JSON')
     .action(show);
-  withServerOption(namespace.command('set').description("change a namespace's visibility or network restrictions"))
+  withServerOption(namespace.command('set').description("change a namespace's visibility, network restrictions or storage quota"))
     .argument('<name>', 'the namespace')
     .option('--public', 'anyone may pull from it')
     .option('--private', 'only members may pull from it')
     .option('--pull-cidrs <cidrs>', "pull only from these networks (a,b), or 'none' to lift the restriction", cidrList)
     .option('--push-cidrs <cidrs>', "push only from these networks (a,b), or 'none' to lift the restriction", cidrList)
+    .option('--quota <size>', "storage quota in unique blob bytes (10GiB, 500MiB; admins only), or 'none'", byteSize)
     .action(set);
+  withServerOption(namespace.command('usage').description("show a namespace's storage usage, in total and per repository"))
+    .argument('<name>', 'the namespace')
+    .option('--json', 'print JSON')
+    .action(usage);
   withServerOption(namespace.command('delete').description('delete a namespace and its memberships'))
     .argument('<name>', 'the namespace')
     .action(remove);

@@ -7,15 +7,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Management } from '../../auth/management/management.js';
 import { ANONYMOUS, type Principal } from '../../auth/principal.js';
+import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { AuthServices } from '../auth/auth-deps.js';
+import type { RegistryServices } from '../context.js';
 import { readBoundedBody } from '../read-body.js';
 import { authenticateApiRequest } from './api-auth.js';
 import { ApiError, toApiError } from './api-error.js';
 import { API_PREFIX, defineRoute, type AnyApiRoute } from './api-route.js';
+import { LIFECYCLE_ROUTES } from './lifecycle-routes.js';
 import { NAMESPACE_ROUTES } from './namespace-routes.js';
 import { openApiDocument } from './openapi.js';
 import { ROBOT_AND_AUDIT_ROUTES } from './robot-routes.js';
+import { TagAdmin } from './tag-admin.js';
+import { TAG_ROUTES } from './tag-routes.js';
 import { USER_ROUTES } from './user-routes.js';
 
 /** The largest request body the API reads. */
@@ -25,6 +30,8 @@ export const API_BODY_LIMIT = 1024 * 1024;
 export interface AdminApiDeps {
   auth: AuthServices;
   store: MetadataStore;
+  services: RegistryServices;
+  lifecycle: LifecycleAdmin;
 }
 
 /** Every admin API route, the OpenAPI document's own included. */
@@ -47,6 +54,8 @@ export function adminApiRoutes(): AnyApiRoute[] {
     ...USER_ROUTES,
     ...NAMESPACE_ROUTES,
     ...ROBOT_AND_AUDIT_ROUTES,
+    ...TAG_ROUTES,
+    ...LIFECYCLE_ROUTES,
   );
   return routes;
 }
@@ -84,14 +93,14 @@ function send(reply: FastifyReply, status: number, body: unknown): FastifyReply 
   return reply.header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Management, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Management, tags: TagAdmin, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
     const principal: Principal = route.access === 'public' ? ANONYMOUS : await authenticateApiRequest(deps.auth, request);
     const rawParams = request.params as Record<string, string>;
     const params = route.params ? (validate(route.params, rawParams, 'path') as Record<string, string>) : rawParams;
     const query = route.query ? validate(route.query, Object.fromEntries(new URLSearchParams(request.url.split('?')[1] ?? '')), 'query') : undefined;
     const body = route.body ? validate(route.body, await readRequestBody(route, request), 'body') : undefined;
-    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, management });
+    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, management, tags, lifecycle: deps.lifecycle, quotas: deps.services.quotas });
     await send(reply, route.status, route.status === 204 ? undefined : result);
   } catch (error) {
     const refusal = toApiError(error);
@@ -104,11 +113,12 @@ async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Manage
 /** Registers the admin API's routes on the server. */
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
   const management = new Management({ store: deps.store, access: deps.auth.access, audit: deps.auth.audit });
+  const tags = new TagAdmin({ services: deps.services, access: deps.auth.access, audit: deps.auth.audit });
   for (const route of adminApiRoutes()) {
     app.route({
       method: route.method,
       url: `${API_PREFIX}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
-      handler: (request, reply) => handle(route, deps, management, request, reply),
+      handler: (request, reply) => handle(route, deps, management, tags, request, reply),
     });
   }
 }

@@ -6,9 +6,12 @@
 import type { z } from 'zod';
 import type { Acting } from '../../auth/management/acting.js';
 import type { Management } from '../../auth/management/management.js';
+import type { QuotaService } from '../../content/quotas.js';
+import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
+import type { TagAdmin } from './tag-admin.js';
 
 /** Who may call a route, as the document states it (the management operation decides). */
-export type RouteAccess = 'public' | 'authenticated' | 'admin' | 'self-or-admin' | 'owner-or-admin' | 'member-or-admin' | 'creator-or-admin' | 'owner-of-every-grant-or-admin';
+export type RouteAccess = 'public' | 'authenticated' | 'admin' | 'self-or-admin' | 'owner-or-admin' | 'member-or-admin' | 'creator-or-admin' | 'owner-of-every-grant-or-admin' | 'repository-pull' | 'repository-push' | 'maintainer-or-admin';
 
 /** What a handler gets: the caller, path parameters, and the validated query and body. */
 export interface RouteContext<Q, B> {
@@ -17,6 +20,12 @@ export interface RouteContext<Q, B> {
   query: Q;
   body: B;
   management: Management;
+  /** Tag history, rollback, immutable-tag rules, read-only mode (tag-admin.ts). */
+  tags: TagAdmin;
+  /** Lifecycle policies, their preview and runs (lifecycle/lifecycle-admin.ts). */
+  lifecycle: LifecycleAdmin;
+  /** Namespace storage usage and quotas (content/quotas.ts). */
+  quotas: QuotaService;
 }
 
 /** A route definition. Paths use OpenAPI's `{param}` templates, relative to /api/v1. */

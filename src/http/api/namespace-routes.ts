@@ -9,6 +9,7 @@ import {
   namespaceListSchema,
   namespaceSchema,
   namespaceUpdateSchema,
+  namespaceUsageSchema,
   repositoryVisibilitySchema,
 } from './schemas.js';
 import { memberJson, namespaceJson } from './to-json.js';
@@ -60,14 +61,36 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     path: '/namespaces/{name}',
     id: 'updateNamespace',
     tag: 'namespaces',
-    summary: 'Change visibility or the pull/push CIDR allow-lists (null clears a list)',
-    description: SLASHES,
+    summary: 'Change visibility or the pull/push CIDR allow-lists (null clears a list), or the storage quota (admins only; null removes it)',
+    description: `A quota counts the distinct blob bytes its repositories link; other nodes apply a change within 2 s. ${SLASHES}`,
     access: 'owner-or-admin',
     body: namespaceUpdateSchema,
     status: 200,
     response: namespaceSchema,
     errors: [400, 403, 404, 413],
-    handle: async ({ management, by, params, body }) => namespaceJson(await management.namespaces.update(by, params.name ?? '', body)),
+    handle: async ({ management, quotas, by, params, body }) => {
+      const updated = await management.namespaces.update(by, params.name ?? '', body);
+      // This node applies the new quota at once; the others when their 2 s copy expires.
+      quotas.invalidate(updated.name);
+      return namespaceJson(updated);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/namespaces/{name}/usage',
+    id: 'getNamespaceUsage',
+    tag: 'namespaces',
+    summary: "A namespace's storage usage and quota, in total and per repository",
+    description: `Members and admins. A blob linked by several repositories counts once in the total and in each repository's bytes; manifests are not counted. ${SLASHES}`,
+    access: 'member-or-admin',
+    status: 200,
+    response: namespaceUsageSchema,
+    errors: [403],
+    handle: async ({ management, quotas, by, params }) => {
+      const name = params.name ?? '';
+      await management.namespaces.requireMember(by, name);
+      return quotas.usage(name);
+    },
   }),
   defineRoute({
     method: 'DELETE',

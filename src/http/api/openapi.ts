@@ -19,6 +19,9 @@ const ACCESS_TEXT: Record<RouteAccess, string> = {
   'member-or-admin': "The namespace's members, or a system admin.",
   'creator-or-admin': "The robot's creator, or a system admin.",
   'owner-of-every-grant-or-admin': 'A system admin, or an owner of every namespace the grants reach.',
+  'repository-pull': 'Anyone who may pull from the repository.',
+  'repository-push': 'Anyone who may push to the repository.',
+  'maintainer-or-admin': "The namespace's maintainers and owners, or a system admin.",
 };
 
 const ERROR_RESPONSES: Record<number, ApiErrorCode> = {

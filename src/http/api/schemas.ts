@@ -145,6 +145,7 @@ export const namespaceSchema = z.object({
   visibility,
   pullCidrs: z.array(z.string()).nullable(),
   pushCidrs: z.array(z.string()).nullable(),
+  quotaBytes: z.int().nullable().describe('Storage quota in bytes of unique blobs; null: none'),
   createdAt: dateTime,
 });
 
@@ -156,6 +157,14 @@ export const namespaceUpdateSchema = z.strictObject({
   visibility: visibility.optional(),
   pullCidrs: cidrs.nullable().optional(),
   pushCidrs: cidrs.nullable().optional(),
+  quotaBytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional().describe('Storage quota in bytes of unique blobs (admins only); null: none'),
+});
+
+export const namespaceUsageSchema = z.object({
+  namespace: z.string(),
+  usedBytes: z.int().describe('Bytes of the distinct blobs its repositories link (a shared layer counts once; manifests are not counted)'),
+  quotaBytes: z.int().nullable(),
+  repositories: z.array(z.object({ repository: z.string(), bytes: z.int().describe('Bytes of the blobs this repository links') })),
 });
 
 export const memberSchema = z.object({ kind: z.enum(['user', 'group']), name: z.string(), role });

@@ -96,6 +96,7 @@ export function namespaceJson(namespace: NamespaceRecord): Json<typeof namespace
     visibility: namespace.visibility,
     pullCidrs: namespace.pullCidrs ?? null,
     pushCidrs: namespace.pushCidrs ?? null,
+    quotaBytes: namespace.quotaBytes ?? null,
     createdAt: namespace.createdAt.toISOString(),
   };
 }

@@ -8,6 +8,10 @@ import type { Database, MetadataDialect } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
 import { tagsVersionMigration } from './0002-tags-version.js';
 import { accessControlMigration } from './0003-access-control.js';
+import { gcMigration } from './0004-gc.js';
+import { tagHistoryMigration } from './0005-tag-history.js';
+import { lifecycleMigration } from './0006-lifecycle.js';
+import { quotasMigration } from './0007-quotas.js';
 
 function migrationProvider(dialect: MetadataDialect): MigrationProvider {
   return {
@@ -16,6 +20,10 @@ function migrationProvider(dialect: MetadataDialect): MigrationProvider {
         '0001-initial': initialMigration(dialect),
         '0002-tags-version': tagsVersionMigration(dialect),
         '0003-access-control': accessControlMigration(dialect),
+        '0004-gc': gcMigration(dialect),
+        '0005-tag-history': tagHistoryMigration(dialect),
+        '0006-lifecycle': lifecycleMigration(dialect),
+        '0007-quotas': quotasMigration(dialect),
       };
     },
   };

@@ -1,0 +1,124 @@
+import { RegistryError } from '../errors/index.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { BlobQuota, QuotaRefusal, RepositoryScope, RepositoryUsage } from '../metadata/usage-store.js';
+
+/**
+ * How long a node trusts the quota it read with a namespace. A change made through this node
+ * applies at once (its copy is dropped); other nodes follow within this time.
+ */
+export const QUOTA_TTL_MS = 2000;
+
+const CACHE_ENTRIES = 10_000;
+
+/** How names map to namespaces (auth.namespaces: the same settings AccessControl uses). */
+export interface QuotaSettings {
+  depth: number;
+  rootNamespace: string;
+}
+
+/** A namespace's usage as the admin API reports it. */
+export interface NamespaceUsage {
+  namespace: string;
+  /** Bytes of the distinct blobs its repositories link. */
+  usedBytes: number;
+  /** The quota, or null when there is none. */
+  quotaBytes: number | null;
+  /** Each repository's linked bytes (a blob shared by two repositories counts in both). */
+  repositories: RepositoryUsage[];
+}
+
+/**
+ * Storage quotas per namespace, counted in unique blob bytes. The store enforces a quota inside
+ * the transaction that links a blob (BlobStore.commit and .mount), so concurrent pushes can't
+ * pass one check together; this service says which quota applies and turns refusals into DENIED.
+ * Manifests are not counted: they live in the metadata store and are small.
+ */
+export class QuotaService {
+  private readonly cache = new Map<string, { quotaBytes: number | undefined; until: number }>();
+
+  /** `namespaceOf` maps a repository to its namespace (AccessControl.namespaceOf, from app.ts). */
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly namespaceOf: (repository: string) => string,
+    private readonly settings: QuotaSettings,
+    private readonly ttlMs = QUOTA_TTL_MS,
+  ) {}
+
+  /**
+   * The namespace's repositories as the store selects them — the inverse of namespaceOf: a
+   * namespace of `depth` components holds every name under it, a shallower one only the names
+   * one component below it, and the root namespace also the names without a '/'.
+   */
+  scopeOf(namespace: string): RepositoryScope {
+    const components = namespace.split('/').length;
+    return {
+      ...(components <= this.settings.depth ? { prefix: `${namespace}/` } : {}),
+      ...(components < this.settings.depth ? { directChildren: true } : {}),
+      ...(namespace === this.settings.rootNamespace ? { rootNames: true } : {}),
+    };
+  }
+
+  /** The quota a link into the repository must respect, or undefined when its namespace has none. */
+  async quotaFor(repository: string): Promise<BlobQuota | undefined> {
+    const namespace = this.namespaceOf(repository);
+    const limitBytes = await this.limitOf(namespace);
+    return limitBytes === undefined ? undefined : { namespace, scope: this.scopeOf(namespace), limitBytes };
+  }
+
+  /**
+   * Before an upload begins: DENIED when the namespace already uses its whole quota, so a client
+   * doesn't send bytes that can't be kept. A cheap early answer without a lock; the commit decides.
+   */
+  async assertRoom(repository: string): Promise<void> {
+    const quota = await this.quotaFor(repository);
+    if (quota === undefined) return;
+    const usedBytes = await this.store.usage.usage(quota.scope);
+    if (usedBytes >= quota.limitBytes) throw quotaDenied({ status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, blobBytes: 0 });
+  }
+
+  /** A namespace's usage, in total and per repository. */
+  async usage(namespace: string): Promise<NamespaceUsage> {
+    const scope = this.scopeOf(namespace);
+    const [usedBytes, repositories, limitBytes] = await Promise.all([this.store.usage.usage(scope), this.store.usage.repositoryUsage(scope), this.limitOf(namespace, true)]);
+    return { namespace, usedBytes, quotaBytes: limitBytes ?? null, repositories };
+  }
+
+  /** Forgets this node's copy of the namespace's quota (it was just changed here). */
+  invalidate(namespace: string): void {
+    this.cache.delete(namespace);
+  }
+
+  private async limitOf(namespace: string, fresh = false): Promise<number | undefined> {
+    const cached = this.cache.get(namespace);
+    if (!fresh && cached && cached.until > Date.now()) return cached.quotaBytes;
+    const quotaBytes = (await this.store.namespaces.get(namespace))?.quotaBytes;
+    if (this.cache.size >= CACHE_ENTRIES) this.cache.clear();
+    this.cache.set(namespace, { quotaBytes, until: Date.now() + this.ttlMs });
+    return quotaBytes;
+  }
+}
+
+/** The refusal as the client sees it: DENIED (403), naming the namespace and its quota. */
+export function quotaDenied(refusal: QuotaRefusal): RegistryError {
+  const { namespace, quotaBytes, usedBytes, blobBytes } = refusal;
+  const reason =
+    blobBytes === 0
+      ? `namespace ${namespace} is at its storage quota of ${formatBytes(quotaBytes)}: it uses ${formatBytes(usedBytes)}`
+      : `namespace ${namespace} is over its storage quota of ${formatBytes(quotaBytes)}: it uses ${formatBytes(usedBytes)} and this blob needs ${formatBytes(blobBytes)}`;
+  // The message carries the reason too: docker and other clients print the message, not the detail.
+  return new RegistryError('DENIED', { status: 403, message: reason, detail: { reason, quotaBytes, usedBytes, blobBytes } });
+}
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** Bytes for people: `512 B`, `1.5 KiB`, `1.0 GiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
+}

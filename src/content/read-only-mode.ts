@@ -1,0 +1,89 @@
+import { RegistryError } from '../errors/index.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+
+/**
+ * How long a node trusts its copy of the read-only switch. The node that flips it follows at
+ * once; every other node within this time (one indexed row read per second per node at most).
+ */
+export const READ_ONLY_TTL_MS = 1000;
+
+/** The `registry_settings` key of the switch. */
+const SETTING = 'read-only';
+
+/** The read-only switch as stored and shown. */
+export interface ReadOnlyState {
+  enabled: boolean;
+  /** Why (shown to refused clients); empty when none was given. */
+  reason: string;
+  /** Who flipped it last, and when (absent until it was first set). */
+  updatedBy?: string;
+  updatedAt?: Date;
+}
+
+const OFF: ReadOnlyState = { enabled: false, reason: '' };
+
+/**
+ * Read-only (maintenance) mode, switched at run time and shared by every node through the
+ * metadata store. While it is on, registry writes are refused with 405 UNSUPPORTED and
+ * `Allow: GET, HEAD`, as Distribution's `maintenance.readonly` answers; reads keep working.
+ */
+export class ReadOnlyMode {
+  private cached: { state: ReadOnlyState; until: number } | undefined;
+  private loading: Promise<ReadOnlyState> | undefined;
+  private generation = 0;
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly ttlMs = READ_ONLY_TTL_MS,
+  ) {}
+
+  /** The switch as this node knows it (at most READ_ONLY_TTL_MS old). */
+  async state(): Promise<ReadOnlyState> {
+    if (this.cached && this.cached.until > Date.now()) return this.cached.state;
+    if (!this.loading) {
+      const generation = this.generation;
+      const loading = this.read().then((state) => {
+        if (this.generation === generation) this.cached = { state, until: Date.now() + this.ttlMs };
+        return state;
+      });
+      const clear = (): void => {
+        if (this.loading === loading) this.loading = undefined;
+      };
+      loading.then(clear, clear);
+      this.loading = loading;
+    }
+    return this.loading;
+  }
+
+  /** Turns the switch on or off; `by` names who did it. Applies on this node at once. */
+  async set(enabled: boolean, reason: string, by: string): Promise<ReadOnlyState> {
+    const record = await this.store.settings.set(SETTING, JSON.stringify({ enabled, reason: enabled ? reason : '' }), by);
+    const state: ReadOnlyState = { enabled, reason: enabled ? reason : '', updatedBy: record.updatedBy, updatedAt: record.updatedAt };
+    this.generation++;
+    this.loading = undefined;
+    this.cached = { state, until: Date.now() + this.ttlMs };
+    return state;
+  }
+
+  /** Throws 405 UNSUPPORTED (Allow: GET, HEAD) while read-only mode is on. */
+  async assertWritable(): Promise<void> {
+    const state = await this.state();
+    if (!state.enabled) return;
+    const message = `the registry is in read-only mode for maintenance${state.reason ? `: ${state.reason}` : ''}`;
+    throw new RegistryError('UNSUPPORTED', { status: 405, message, detail: { reason: message }, headers: { Allow: 'GET, HEAD' } });
+  }
+
+  private async read(): Promise<ReadOnlyState> {
+    const record = await this.store.settings.get(SETTING);
+    if (!record) return OFF;
+    let value: unknown;
+    try {
+      value = JSON.parse(record.value);
+    } catch {
+      // A row nobody could have written through set(): treat as off rather than lock every write.
+      return OFF;
+    }
+    const { enabled, reason } = (typeof value === 'object' && value !== null ? value : {}) as { enabled?: unknown; reason?: unknown };
+    return { enabled: enabled === true, reason: typeof reason === 'string' ? reason : '', updatedBy: record.updatedBy, updatedAt: record.updatedAt };
+  }
+}

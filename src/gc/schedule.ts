@@ -1,0 +1,45 @@
+/** GC settings from the configuration, and the periodic collection inside `berth serve`. */
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { GarbageCollector, GcReport, GcSettings } from './collector.js';
+
+/** The collector's settings as the configuration gives them. */
+export function gcSettings(config: Config): GcSettings {
+  return {
+    graceMs: config.gc.graceSeconds * 1000,
+    tagHistoryMs: config.gc.tagHistoryHours * 3600 * 1000,
+    uploadTtlMs: config.gc.uploadTtlSeconds * 1000,
+  };
+}
+
+/** One log line's worth of a report. */
+export function gcSummary(report: GcReport): Record<string, number | boolean> {
+  return {
+    dryRun: report.dryRun,
+    manifests: report.manifests.length,
+    links: report.links.length,
+    blobs: report.blobs.length,
+    uploads: report.uploads.length,
+    orphanFiles: report.orphanFiles.length,
+    bytesReclaimed: report.bytesReclaimed,
+    durationMs: report.durationMs,
+  };
+}
+
+/** Runs `gc` every `intervalMs` (never overlapping) until stopped; a failed run is logged and retried next time. */
+export function scheduleGc(gc: GarbageCollector, intervalMs: number, logger: Logger): { stop(): Promise<void> } {
+  let current: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    current = gc.run().then(
+      (report) => logger.info({ gc: gcSummary(report) }, 'garbage collection finished'),
+      (error: unknown) => logger.error({ err: error }, 'garbage collection failed'),
+    );
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await current;
+    },
+  };
+}

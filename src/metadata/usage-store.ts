@@ -1,0 +1,151 @@
+/**
+ * Storage usage, computed from the blob links rather than counted: a namespace uses the sizes of
+ * the distinct blobs its repositories link (a layer shared by ten images counts once), a
+ * repository the sizes of the blobs it links. Nothing is kept that could drift from the links,
+ * so usage is exact under any mix of concurrent pushes, deletes and GC.
+ *
+ * The store doesn't know how names map to namespaces (auth.namespaces.depth and .root decide
+ * that): content/quotas.ts describes a namespace's repositories as a {@link RepositoryScope}.
+ */
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Which repositories a namespace holds, in terms the store can turn into SQL. A name belongs
+ * when it matches `prefix` (and, with `directChildren`, has no further '/') or, with `rootNames`,
+ * when it has no '/' at all. An empty scope holds nothing.
+ */
+export interface RepositoryScope {
+  /** Names that start with this; it ends with '/' (`team/`). */
+  prefix?: string;
+  /** With `prefix`: only names with no '/' after it (a namespace shallower than the depth). */
+  directChildren?: boolean;
+  /** Names without a '/' (the root namespace's, `alpine` → `library`). */
+  rootNames?: boolean;
+}
+
+/** What a commit or mount is checked against: the namespace's quota and repositories. */
+export interface BlobQuota {
+  /** The namespace's name, for the lock and the refusal. */
+  namespace: string;
+  scope: RepositoryScope;
+  limitBytes: number;
+}
+
+/** A link refused because the namespace would exceed its quota; nothing was changed. */
+export interface QuotaRefusal {
+  status: 'over-quota';
+  namespace: string;
+  quotaBytes: number;
+  /** What the namespace uses now. */
+  usedBytes: number;
+  /** What the refused blob would have added. */
+  blobBytes: number;
+}
+
+/** One repository's usage. */
+export interface RepositoryUsage {
+  repository: string;
+  bytes: number;
+}
+
+/** Usage questions. */
+export interface UsageStore {
+  /** Bytes of the distinct blobs linked in the scope's repositories. */
+  usage(scope: RepositoryScope): Promise<number>;
+  /** Bytes linked by each repository of the scope (a shared blob counts in each), by name. */
+  repositoryUsage(scope: RepositoryScope): Promise<RepositoryUsage[]>;
+  /**
+   * The answer a commit of `digest` (`size` bytes) under `quota` would get now, without a lock:
+   * an early refusal before bytes are moved; the commit itself checks again under the lock.
+   */
+  check(quota: BlobQuota, digest: string, size: number): Promise<QuotaRefusal | undefined>;
+}
+
+/** Usage through Kysely. */
+export class KyselyUsageStore implements UsageStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async usage(scope: RepositoryScope): Promise<number> {
+    return namespaceUsage(this.db, scope);
+  }
+
+  async repositoryUsage(scope: RepositoryScope): Promise<RepositoryUsage[]> {
+    const rows = await this.db
+      .selectFrom('repositories')
+      .innerJoin('repository_blobs', 'repository_blobs.repository_id', 'repositories.id')
+      .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+      .select(['repositories.name as repository', sql<number>`cast(sum(blobs.size) as bigint)`.as('bytes')])
+      .where((eb) => inScope(eb, scope))
+      .groupBy('repositories.name')
+      .orderBy('repositories.name')
+      .execute();
+    return rows.map((row) => ({ repository: row.repository, bytes: Number(row.bytes) }));
+  }
+
+  async check(quota: BlobQuota, digest: string, size: number): Promise<QuotaRefusal | undefined> {
+    return checkQuota(this.db, quota, digest, size, false);
+  }
+}
+
+/**
+ * Inside a commit's or mount's transaction: undefined when linking `digest` (of `size` bytes)
+ * keeps the namespace within its quota, the refusal otherwise. A digest the namespace already
+ * links costs nothing. `lock` (PostgreSQL) first takes a transaction-scoped advisory lock on the
+ * namespace, so two links into one namespace can't both pass on the same usage; it is released
+ * at commit, after which the next one's usage query (a new READ COMMITTED statement) sees this
+ * link. SQLite runs one writer at a time, so it needs none.
+ */
+export async function checkQuota(trx: Kysely<Database>, quota: BlobQuota, digest: string, size: number, lock: boolean): Promise<QuotaRefusal | undefined> {
+  if (lock) {
+    // current_schema() keeps registries sharing one PostgreSQL server (in their own schemas) apart.
+    await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ${`:berth-quota:${quota.namespace}`}::text))`.execute(trx);
+  }
+  const linked = await trx
+    .selectFrom('repository_blobs')
+    .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+    .select('repository_blobs.digest')
+    .where('repository_blobs.digest', '=', digest)
+    .where((eb) => inScope(eb, quota.scope))
+    .limit(1)
+    .executeTakeFirst();
+  if (linked) return undefined;
+  const usedBytes = await namespaceUsage(trx, quota.scope);
+  if (usedBytes + size <= quota.limitBytes) return undefined;
+  return { status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, blobBytes: size };
+}
+
+/** Bytes of the distinct blobs linked in the scope's repositories. */
+async function namespaceUsage(db: Kysely<Database>, scope: RepositoryScope): Promise<number> {
+  // `in (subquery)` counts a digest once however many repositories link it.
+  const row = await db
+    .selectFrom('blobs')
+    .select(sql<number>`cast(coalesce(sum(blobs.size), 0) as bigint)`.as('bytes'))
+    .where('blobs.digest', 'in', (eb) =>
+      eb
+        .selectFrom('repository_blobs')
+        .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+        .select('repository_blobs.digest')
+        .where((inner) => inScope(inner, scope)),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
+}
+
+/**
+ * The scope as a condition on repositories.name. Prefixes are compared as a range, not with LIKE
+ * (names may hold '_', a LIKE wildcard): `team/` ≤ name < `team0`, '0' being '/' + 1. Names are
+ * compared in byte order (BINARY in SQLite, collate "C" in PostgreSQL), so the range is exact.
+ */
+function inScope(eb: ExpressionBuilder<Database, 'repositories'>, scope: RepositoryScope): Expression<SqlBool> {
+  const matches: Expression<SqlBool>[] = [];
+  const { prefix } = scope;
+  if (prefix !== undefined && prefix.endsWith('/')) {
+    const range: Expression<SqlBool>[] = [eb('repositories.name', '>=', prefix), eb('repositories.name', '<', `${prefix.slice(0, -1)}0`)];
+    // '%/%' is a constant pattern: what it tests is the rest of the name, not the prefix.
+    if (scope.directChildren) range.push(sql<SqlBool>`substr(repositories.name, ${sql.lit(prefix.length + 1)}) not like '%/%'`);
+    matches.push(eb.and(range));
+  }
+  if (scope.rootNames) matches.push(eb('repositories.name', 'not like', '%/%'));
+  return matches.length > 0 ? eb.or(matches) : sql<SqlBool>`1 = 0`;
+}
