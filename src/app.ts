@@ -31,9 +31,9 @@ export interface Berth {
   readonly store: MetadataStore;
   readonly driver: BlobDriver;
   readonly auth: AuthCore;
-  /** Garbage collection (also scheduled when gc.intervalMinutes > 0). */
+  /** Garbage collection (also scheduled when gc.intervalSeconds > 0). */
   readonly gc: GarbageCollector;
-  /** Lifecycle policies (also applied every lifecycle.intervalMinutes when > 0). */
+  /** Lifecycle policies (also applied every lifecycle.intervalSeconds when > 0). */
   readonly lifecycle: Lifecycle;
   /** Whether this start created the admin account (and the generated password, to print once). */
   readonly bootstrap: BootstrapResult;
@@ -92,7 +92,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     lifecycle: lifecycle.admin,
     ...(tls ? { tls } : {}),
   });
-  const gcSchedule = config.gc.intervalMinutes > 0 ? scheduleGc(gc, config.gc.intervalMinutes * 60_000, logger) : undefined;
+  const gcSchedule = config.gc.intervalSeconds > 0 ? scheduleGc(gc, config.gc.intervalSeconds * 1000, logger) : undefined;
   return {
     config,
     server,

@@ -154,7 +154,7 @@ export const configSchema = z
       .prefault({}),
     gc: z
       .object({
-        intervalMinutes: nonNegativeInt.default(60).describe('How often `berth serve` collects garbage (0: never; `berth gc` runs it by hand).'),
+        intervalSeconds: nonNegativeInt.default(3600).describe('How often `berth serve` collects garbage (0: never; `berth gc` runs it by hand).'),
         graceSeconds: positiveInt
           .default(24 * 3600)
           .describe('Nothing a push touched more recently than this is collected: it must outlast the longest push (uploading layers, then the manifest).'),
@@ -165,8 +165,8 @@ export const configSchema = z
       .prefault({}),
     lifecycle: z
       .object({
-        intervalMinutes: nonNegativeInt
-          .default(60)
+        intervalSeconds: nonNegativeInt
+          .default(3600)
           .describe('How often `berth serve` applies the lifecycle policies, expiring images (0: never; `berth policy run` applies them by hand).'),
       })
       .strict()

@@ -33,7 +33,7 @@ export interface Lifecycle {
   stop(): Promise<void>;
 }
 
-/** Builds the services; runs the policies every lifecycle.intervalMinutes (0: only on demand). */
+/** Builds the services; runs the policies every lifecycle.intervalSeconds (0: only on demand). */
 export function buildLifecycle(config: Config, parts: LifecycleParts, logger: ScheduleLogger): Lifecycle {
   const planner = new LifecyclePlanner({
     store: parts.store,
@@ -42,8 +42,8 @@ export function buildLifecycle(config: Config, parts: LifecycleParts, logger: Sc
   });
   const runner = new LifecycleRunner({ planner, manifests: parts.manifests, audit: parts.audit, ...(parts.readOnly ? { readOnly: parts.readOnly } : {}) });
   const admin = new LifecycleAdmin({ store: parts.store, access: parts.access, audit: parts.audit, planner, runner });
-  const minutes = config.lifecycle.intervalMinutes;
-  const schedule = minutes > 0 ? scheduleLifecycle(runner, minutes * 60_000, logger) : undefined;
+  const seconds = config.lifecycle.intervalSeconds;
+  const schedule = seconds > 0 ? scheduleLifecycle(runner, seconds * 1000, logger) : undefined;
   return {
     planner,
     runner,

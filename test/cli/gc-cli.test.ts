@@ -10,7 +10,7 @@ import { imageManifest, pushImage } from '../support/fixtures.js';
 import { BERTH_BIN, startRegistry } from '../support/registry.js';
 import { runBerth } from './berth-process.js';
 
-const GRACE = { BERTH_GC_GRACE_SECONDS: '1', BERTH_GC_INTERVAL_MINUTES: '0', BERTH_GC_TAG_HISTORY_HOURS: '0' };
+const GRACE = { BERTH_GC_GRACE_SECONDS: '1', BERTH_GC_INTERVAL_SECONDS: '0', BERTH_GC_TAG_HISTORY_HOURS: '0' };
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 describe('berth gc', { timeout: 60_000 }, () => {

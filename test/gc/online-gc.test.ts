@@ -22,7 +22,7 @@ const DATABASES: [string, () => Record<string, string>][] = [
 ];
 
 function settings(extra: Record<string, string>): Record<string, string> {
-  return { BERTH_GC_GRACE_SECONDS: String(GRACE_SECONDS), BERTH_GC_INTERVAL_MINUTES: '0', BERTH_GC_TAG_HISTORY_HOURS: '0', ...extra };
+  return { BERTH_GC_GRACE_SECONDS: String(GRACE_SECONDS), BERTH_GC_INTERVAL_SECONDS: '0', BERTH_GC_TAG_HISTORY_HOURS: '0', ...extra };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -101,7 +101,7 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     path: '/lifecycle-policies/run',
     id: 'runLifecyclePolicies',
     tag: 'lifecycle',
-    summary: 'Apply every lifecycle policy now (they also run every lifecycle.intervalMinutes)',
+    summary: 'Apply every lifecycle policy now (they also run every lifecycle.intervalSeconds)',
     description: 'Expired images go with their tags and referrers (signatures, SBOMs); each expiry is audited as lifecycle.expire. Nothing is expired in read-only mode.',
     access: 'admin',
     body: z.strictObject({}).describe('No options: send {}'),
