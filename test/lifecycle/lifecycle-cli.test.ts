@@ -3,13 +3,16 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_PASSWORD, startApiRegistry } from '../api/support.js';
-import { type TestRegistry } from '../support/registry.js';
+import { BERTH_BIN, type TestRegistry } from '../support/registry.js';
 import { runCli } from '../cli/berth-process.js';
 import { pushTagged, rule } from './support.js';
 
 const POLICY = { rules: [rule(1, { tagStatus: 'tagged', tagPatternList: ['ci-*'], countType: 'imageCountMoreThan', countNumber: 1 }, 'keep the last ci- image')] };
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 describe('berth policy', { timeout: 60_000 }, () => {
   let registry: TestRegistry;
@@ -67,5 +70,22 @@ describe('berth policy', { timeout: 60_000 }, () => {
     const notJson = await berth(['policy', 'preview', 'team', '--file', '-'], '{"rules": [');
     assert.equal(notJson.code, 2);
     assert.match(notJson.stderr, /standard input is not valid JSON/);
+  });
+
+  it('shows that a policy run is working on a terminal, then the counts and bytes', { skip: hasScript ? false : 'script (util-linux) is not installed' }, async () => {
+    // script gives the CLI a pseudo-terminal, as a user at a shell has. Spawned asynchronously:
+    // the registry answering it runs in this very process.
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BERTH_BIN} policy run`, '/dev/null'], {
+      cwd: configDir,
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BERTH_'))), BERTH_CONFIG_DIR: configDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const status = await new Promise<number | null>((done) => child.once('close', done));
+    const result = { status, stdout };
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /applying lifecycle policies… \d+\.\d s/);
+    assert.match(result.stdout, /expired \d+ images and \d+ referrers in \d+ repositories \(\d+\.\d MiB listed/);
   });
 });
