@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MetadataStore } from '../../src/metadata/metadata-store.js';
-import { accessCases } from './access-cases.js';
+import { accountAndNamespaceCases } from './account-and-namespace-cases.js';
 import { blobCases } from './blob-cases.js';
+import { credentialAndAuditCases } from './credential-and-audit-cases.js';
 import { concurrencyCases } from './concurrency-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { manifestCases } from './manifest-cases.js';
@@ -48,7 +49,8 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('tags and referrers', () => tagAndReferrerCases(test));
     describe('uploads', () => uploadCases(test));
     describe('concurrency', () => concurrencyCases(test));
-    describe('access control', () => accessCases(test));
+    describe('accounts and namespaces', () => accountAndNamespaceCases(test));
+    describe('credentials, signing keys and audit', () => credentialAndAuditCases(test));
     describe('lifecycle', () => lifecycleCases(test));
     describe('tag history and immutable tags', () => tagHistoryCases(test));
     describe('quotas and usage', () => quotaCases(test));
