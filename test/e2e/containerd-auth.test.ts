@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { newSecret, secretHash } from '../../src/auth/credentials.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { startContainerd, type Containerd } from './support/containerd.js';
+import { startContainerd, type Containerd, ctrOk, imageDigest as digestIn } from './support/containerd.js';
 import { buildImage, tagInLayout, untar, writeLayoutBlobs } from './support/images.js';
 import { ACCEPT_ALL_MANIFESTS } from './support/registry-api.js';
 import { missingTools, run, tempFolder, type RunResult } from './support/run.js';
@@ -48,18 +48,8 @@ describe('containerd (ctr) against Berth with access control on', { skip, timeou
   const ref = (name: string) => `${registry.host}/${name}`;
   const ctrResult = (args: string[]): Promise<RunResult> => daemon.ctr(args);
 
-  /** ctr against the test's daemon; throws with its output unless it exits 0. */
-  async function ctr(args: string[]): Promise<string> {
-    const result = await daemon.ctr(args);
-    if (result.code !== 0) throw new Error(`ctr ${args.join(' ')} exited with ${result.code}\n${result.stdout}\n${result.stderr}\n--- containerd log (tail)\n${daemon.log().slice(-4000)}`);
-    return result.stdout;
-  }
-
-  /** The digest `ctr images ls` shows for a reference (undefined when it lists none). */
-  async function imageDigest(reference: string): Promise<string | undefined> {
-    const line = (await ctr(['images', 'ls'])).split('\n').find((l) => l.split(/\s+/)[0] === reference);
-    return line?.split(/\s+/)[2];
-  }
+  const ctr = (args: string[]): Promise<string> => ctrOk(daemon, args);
+  const imageDigest = (reference: string): Promise<string | undefined> => digestIn(daemon, reference);
 
   /**
    * GET of a manifest the way a registry client does it with token auth: the 401 Bearer challenge

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { startContainerd, type Containerd } from './support/containerd.js';
+import { startContainerd, type Containerd, ctrOk, imageDigest as digestIn } from './support/containerd.js';
 import { addIndexToLayout, buildImage, layoutClosure, layoutDescriptor, OCI_INDEX, OCI_MANIFEST, ociArchive, readLayoutBlob, untar, type Descriptor } from './support/images.js';
 import { fetchBlob, fetchManifest } from './support/registry-api.js';
 import { missingTools, run, tempFolder } from './support/run.js';
@@ -21,18 +21,8 @@ describe('containerd (ctr) against Berth', { skip, timeout: 300_000 }, () => {
 
   const ref = (name: string) => `${registry.host}/${name}`;
 
-  /** ctr against the test's daemon; throws with its output unless it exits 0. */
-  async function ctr(args: string[]): Promise<string> {
-    const result = await daemon.ctr(args);
-    if (result.code !== 0) throw new Error(`ctr ${args.join(' ')} exited with ${result.code}\n${result.stdout}\n${result.stderr}\n--- containerd log (tail)\n${daemon.log().slice(-4000)}`);
-    return result.stdout;
-  }
-
-  /** The digest `ctr images ls` shows for a reference. */
-  async function imageDigest(reference: string): Promise<string | undefined> {
-    const line = (await ctr(['images', 'ls'])).split('\n').find((l) => l.split(/\s+/)[0] === reference);
-    return line?.split(/\s+/)[2];
-  }
+  const ctr = (args: string[]): Promise<string> => ctrOk(daemon, args);
+  const imageDigest = (reference: string): Promise<string | undefined> => digestIn(daemon, reference);
 
   /** Asserts every manifest and blob under `digest` in the source layout is byte-identical in the registry repository. */
   async function assertRegistryHoldsClosure(name: string, digest: string): Promise<void> {

@@ -93,3 +93,16 @@ export async function startContainerd(): Promise<Containerd> {
   }
   return { address, folder: folder.path, log: () => text, ctr, stop };
 }
+
+/** `ctr` against the daemon; throws with its output and the daemon's log tail unless it exits 0. */
+export async function ctrOk(daemon: Containerd, args: string[]): Promise<string> {
+  const result = await daemon.ctr(args);
+  if (result.code !== 0) throw new Error(`ctr ${args.join(' ')} exited with ${result.code}\n${result.stdout}\n${result.stderr}\n--- containerd log (tail)\n${daemon.log().slice(-4000)}`);
+  return result.stdout;
+}
+
+/** The digest `ctr images ls` shows for a reference (undefined when it lists none). */
+export async function imageDigest(daemon: Containerd, reference: string): Promise<string | undefined> {
+  const line = (await ctrOk(daemon, ['images', 'ls'])).split('\n').find((l) => l.split(/\s+/)[0] === reference);
+  return line?.split(/\s+/)[2];
+}
