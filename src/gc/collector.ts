@@ -12,6 +12,7 @@
  */
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { GcSnapshot } from '../metadata/gc-store.js';
+import { Exclusive } from '../cluster/exclusive.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import { BLOBS_PREFIX, blobDataPath, digestOfBlobPath, uploadPrefix } from '../storage/paths.js';
 import { parseDigest } from '../oci/index.js';
@@ -39,6 +40,8 @@ export interface GcReport {
   uploads: { id: string; repository: string }[];
   /** Blob files that had no row (left by a crash between placing bytes and committing). */
   orphanFiles: string[];
+  /** Unfinished writes a crashed process left in the object store (S3 multipart uploads), aborted. */
+  incompleteWrites: number;
   /** Bytes of blob data freed (blobs and orphan files). */
   bytesReclaimed: number;
   durationMs: number;
@@ -98,17 +101,26 @@ export function markGarbage(snapshot: GcSnapshot, now: number, settings: GcSetti
 export class GarbageCollector {
   private running: Promise<GcReport> | undefined;
 
-  /** `onManifestDeleted`: caches of manifests by digest must forget what GC deleted. */
+  /**
+   * `onManifestDeleted`: caches of manifests by digest must forget what GC deleted.
+   * `exclusive`: collections delete under the `gc` lease, so one node of many collects at a time.
+   */
   constructor(
     private readonly store: MetadataStore,
     private readonly driver: BlobDriver,
     readonly settings: GcSettings,
     private readonly onManifestDeleted: (repository: string, digest: string) => void = () => undefined,
+    private readonly exclusive: Exclusive = new Exclusive(store.leases),
   ) {}
 
-  /** One collection (a second call while one runs joins it). */
+  /**
+   * One collection (a second call while one runs joins it). A deleting run throws
+   * {@link LeaseBusyError} while another node (or `berth gc`) collects; a dry run only reads.
+   */
   run(options: { dryRun?: boolean; onProgress?: GcProgress } = {}): Promise<GcReport> {
-    this.running ??= this.collect(options.dryRun ?? false, options.onProgress ?? (() => undefined)).finally(() => {
+    const dryRun = options.dryRun ?? false;
+    const progress = options.onProgress ?? (() => undefined);
+    this.running ??= (dryRun ? this.collect(true, progress) : this.exclusive.run('gc', () => this.collect(false, progress))).finally(() => {
       this.running = undefined;
     });
     return this.running;
@@ -124,7 +136,7 @@ export class GarbageCollector {
     progress('mark', 1, 1);
     const cutoff = started - this.settings.graceMs;
     const uploads = await this.store.gc.staleUploads(started - this.settings.uploadTtlMs);
-    const report: GcReport = { dryRun, manifests: [], links: [], blobs: [], uploads: [], orphanFiles: [], bytesReclaimed: 0, durationMs: 0 };
+    const report: GcReport = { dryRun, manifests: [], links: [], blobs: [], uploads: [], orphanFiles: [], incompleteWrites: 0, bytesReclaimed: 0, durationMs: 0 };
     if (dryRun) {
       report.manifests = garbage.manifests.map(({ repository, digest, size }) => ({ repository, digest, size }));
       report.links = garbage.links.map(({ repository, digest }) => ({ repository, digest }));
@@ -176,6 +188,8 @@ export class GarbageCollector {
       progress('uploads', i + 1, uploads.length);
     }
     await this.sweepOrphanFiles(cutoff, report, progress);
+    // Multipart uploads of writers that died mid-request hold storage the object store bills for.
+    report.incompleteWrites = (await this.driver.purgeIncompleteWrites?.(new Date(started - this.settings.uploadTtlMs))) ?? 0;
     report.durationMs = Date.now() - started;
     return report;
   }

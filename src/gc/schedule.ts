@@ -1,5 +1,6 @@
 /** GC settings from the configuration, and the periodic collection inside `berth serve`. */
 import type { Logger } from 'pino';
+import { LeaseBusyError } from '../cluster/exclusive.js';
 import type { Config } from '../config/index.js';
 import type { GarbageCollector, GcReport, GcSettings } from './collector.js';
 
@@ -21,6 +22,7 @@ export function gcSummary(report: GcReport): Record<string, number | boolean> {
     blobs: report.blobs.length,
     uploads: report.uploads.length,
     orphanFiles: report.orphanFiles.length,
+    incompleteWrites: report.incompleteWrites,
     bytesReclaimed: report.bytesReclaimed,
     durationMs: report.durationMs,
   };
@@ -32,7 +34,10 @@ export function scheduleGc(gc: GarbageCollector, intervalMs: number, logger: Log
   const timer = setInterval(() => {
     current = gc.run().then(
       (report) => logger.info({ gc: gcSummary(report) }, 'garbage collection finished'),
-      (error: unknown) => logger.error({ err: error }, 'garbage collection failed'),
+      (error: unknown) =>
+        error instanceof LeaseBusyError
+          ? logger.info({ holder: error.holder }, 'garbage collection skipped: another node is collecting')
+          : logger.error({ err: error }, 'garbage collection failed'),
     );
   }, intervalMs);
   timer.unref();

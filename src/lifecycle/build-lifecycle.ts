@@ -1,4 +1,5 @@
 /** Builds the lifecycle services from the configuration and starts their schedule (called by app.ts). */
+import { Exclusive } from '../cluster/exclusive.js';
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { Config } from '../config/index.js';
@@ -40,7 +41,13 @@ export function buildLifecycle(config: Config, parts: LifecycleParts, logger: Sc
     namespaceOf: (repository) => parts.access.namespaceOf(repository),
     ...(parts.immutableTags ? { immutableRules: (repository: string) => parts.immutableTags?.forRepository(repository) ?? Promise.resolve([]) } : {}),
   });
-  const runner = new LifecycleRunner({ planner, manifests: parts.manifests, audit: parts.audit, ...(parts.readOnly ? { readOnly: parts.readOnly } : {}) });
+  const runner = new LifecycleRunner({
+    planner,
+    manifests: parts.manifests,
+    audit: parts.audit,
+    exclusive: new Exclusive(parts.store.leases),
+    ...(parts.readOnly ? { readOnly: parts.readOnly } : {}),
+  });
   const admin = new LifecycleAdmin({ store: parts.store, access: parts.access, audit: parts.audit, planner, runner });
   const seconds = config.lifecycle.intervalSeconds;
   const schedule = seconds > 0 ? scheduleLifecycle(runner, seconds * 1000, logger) : undefined;

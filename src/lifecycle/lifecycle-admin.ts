@@ -5,6 +5,7 @@
  * maintainers and owners — and by admins; a personal access token must also grant delete on the
  * whole scope. Changes and refusals to change are audited.
  */
+import { LeaseBusyError } from '../cluster/exclusive.js';
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/management/acting.js';
@@ -90,7 +91,9 @@ export class LifecycleAdmin {
   /** Runs every stored policy now (admins only), audited as lifecycle.run. */
   async run(by: Acting): Promise<LifecycleRunReport> {
     if (!isSystemAdmin(by.principal)) throw this.log.denied(by, 'lifecycle.run', '*', 'only admins may run the lifecycle policies by hand');
-    const report = await this.deps.runner.run();
+    const report = await this.deps.runner.run().catch((error: unknown) => {
+      throw error instanceof LeaseBusyError ? new ManagementError('conflict', error.message, { holder: error.holder }) : error;
+    });
     this.log.success(by, 'lifecycle.run', '*', { expiredImages: report.expiredImages, referrersDeleted: report.referrersDeleted, readOnly: report.readOnly });
     return report;
   }

@@ -8,6 +8,7 @@
  * goes first: when it can't be deleted, its signatures must not have been. An index takes
  * nothing else with it: its children become untagged manifests, garbage for GC.
  */
+import { LeaseBusyError, type Exclusive } from '../cluster/exclusive.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { ManifestService } from '../content/manifests.js';
 import type { ReadOnlyMode } from '../content/read-only-mode.js';
@@ -28,6 +29,8 @@ export interface RunnerDeps {
   audit: AuditLog;
   /** When the registry is in read-only mode nothing is expired. */
   readOnly?: Pick<ReadOnlyMode, 'state'>;
+  /** Runs hold the `lifecycle` lease, so one node of many applies the policies at a time. */
+  exclusive?: Exclusive;
 }
 
 /** One expired image in a run report. */
@@ -78,7 +81,8 @@ export class LifecycleRunner {
   /** Plans and expires now; resolves with what was done. */
   run(now: Date = new Date()): Promise<LifecycleRunReport> {
     if (!this.running) {
-      this.running = this.runOnce(now).finally(() => {
+      const exclusive = this.deps.exclusive;
+      this.running = (exclusive ? exclusive.run('lifecycle', () => this.runOnce(now)) : this.runOnce(now)).finally(() => {
         this.running = undefined;
       });
     }
@@ -184,7 +188,10 @@ export function scheduleLifecycle(runner: LifecycleRunner, intervalMs: number, l
         logger.info({ lifecycle: { ...counts, skipped: skipped.length, problems: problems.length } }, 'lifecycle policies applied');
         if (problems.length > 0) logger.error({ problems }, 'lifecycle policies could not be applied everywhere');
       },
-      (error: unknown) => logger.error({ err: error }, 'lifecycle run failed'),
+      (error: unknown) =>
+        error instanceof LeaseBusyError
+          ? logger.info({ holder: error.holder }, 'lifecycle run skipped: another node is applying the policies')
+          : logger.error({ err: error }, 'lifecycle run failed'),
     );
   }, intervalMs);
   timer.unref();

@@ -4,6 +4,7 @@ import { KyselyAuditStore, KyselySigningKeyStore } from './audit-store.js';
 import { KyselyBlobStore } from './blob-store.js';
 import { KyselyCredentialStore } from './credential-store.js';
 import { KyselyGcStore } from './gc-store.js';
+import { KyselyLeaseStore } from './lease-store.js';
 import { KyselyLifecycleStore } from './lifecycle-store.js';
 import { KyselyManifestStore } from './manifest-store.js';
 import type { MetadataStore } from './metadata-store.js';
@@ -36,6 +37,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly settings: KyselySettingsStore;
   readonly lifecycle: KyselyLifecycleStore;
   readonly usage: KyselyUsageStore;
+  readonly leases: KyselyLeaseStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,6 +59,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.settings = new KyselySettingsStore(db);
     this.lifecycle = new KyselyLifecycleStore(db);
     this.usage = new KyselyUsageStore(db);
+    this.leases = new KyselyLeaseStore(db);
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
 import type { GcStore } from './gc-store.js';
+import type { LeaseStore } from './lease-store.js';
 import type { LifecycleStore } from './lifecycle-store.js';
 import type { SettingsStore } from './settings-store.js';
 import type { TagChangeOptions } from './tag-changes.js';
@@ -36,6 +37,8 @@ export interface MetadataStore {
   readonly lifecycle: LifecycleStore;
   /** Storage used by namespaces and repositories, computed from the blob links (usage-store.ts). */
   readonly usage: UsageStore;
+  /** Named leases: one GC and one lifecycle runner among the nodes (lease-store.ts). */
+  readonly leases: LeaseStore;
   /** Resolves when the database answers a trivial query; throws otherwise. */
   ping(): Promise<void>;
   /** Closes connections. */

@@ -102,6 +102,7 @@ export interface Database {
   immutable_tag_rules: ImmutableTagRulesTable;
   registry_settings: RegistrySettingsTable;
   lifecycle_policies: LifecyclePoliciesTable;
+  leases: LeasesTable;
 }
 
 /** User accounts; booleans are 0/1, groups JSON text. */
@@ -213,4 +214,11 @@ export interface LifecyclePoliciesTable {
   policy: string;
   updated_by: string;
   updated_at: number;
+}
+
+/** Named leases (lease-store.ts): who holds one and until when (epoch ms). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
 }

@@ -32,6 +32,13 @@ export interface BlobDriver {
   delete(path: string): Promise<void>;
   /** A presigned GET URL valid for expiresInSeconds, when the backend can serve bytes itself. */
   urlFor?(path: string, expiresInSeconds: number): Promise<string | undefined>;
+  /**
+   * Aborts writes a crashed process left unfinished (S3: incomplete multipart uploads begun
+   * before olderThan), which hold storage but no file; returns how many. GC calls it.
+   */
+  purgeIncompleteWrites?(olderThan: Date): Promise<number>;
+  /** Releases connections; the driver is not used afterwards. */
+  close?(): Promise<void> | void;
 }
 
 /** What {@link BlobDriver.stat} reports. */

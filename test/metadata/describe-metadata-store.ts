@@ -9,6 +9,7 @@ import { accountAndNamespaceCases } from './account-and-namespace-cases.js';
 import { blobCases } from './blob-cases.js';
 import { credentialAndAuditCases } from './credential-and-audit-cases.js';
 import { concurrencyCases } from './concurrency-cases.js';
+import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { manifestCases } from './manifest-cases.js';
 import { quotaCases } from './quota-cases.js';
@@ -54,5 +55,6 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('lifecycle', () => lifecycleCases(test));
     describe('tag history and immutable tags', () => tagHistoryCases(test));
     describe('quotas and usage', () => quotaCases(test));
+    describe('leases', () => leaseCases(test));
   });
 }

@@ -107,7 +107,7 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     body: z.strictObject({}).describe('No options: send {}'),
     status: 200,
     response: runReportSchema,
-    errors: [403],
+    errors: [403, 409],
     handle: async ({ lifecycle, by }) => runReportJson(await lifecycle.run(by)),
   }),
 ];

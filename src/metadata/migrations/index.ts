@@ -12,6 +12,7 @@ import { gcMigration } from './0004-gc.js';
 import { tagHistoryMigration } from './0005-tag-history.js';
 import { lifecycleMigration } from './0006-lifecycle.js';
 import { quotasMigration } from './0007-quotas.js';
+import { leasesMigration } from './0008-leases.js';
 
 function migrationProvider(dialect: MetadataDialect): MigrationProvider {
   return {
@@ -24,6 +25,7 @@ function migrationProvider(dialect: MetadataDialect): MigrationProvider {
         '0005-tag-history': tagHistoryMigration(dialect),
         '0006-lifecycle': lifecycleMigration(dialect),
         '0007-quotas': quotasMigration(dialect),
+        '0008-leases': leasesMigration(),
       };
     },
   };
