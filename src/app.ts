@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.js';
 import { buildAuth, type AuthCore } from './auth/build-auth.js';
+import { localOnly, RedisCacheInvalidation, type CacheInvalidation } from './cluster/cache-invalidation.js';
+import { connectRedis, type SharedRedis } from './cluster/shared-redis.js';
 import type { Config } from './config/index.js';
 import { BlobService } from './content/blobs.js';
 import { ImmutableTagRules } from './content/immutable-tag-rules.js';
@@ -22,7 +24,7 @@ import { buildLifecycle, type Lifecycle } from './lifecycle/build-lifecycle.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { openMetadataStore } from './metadata/open-metadata-store.js';
 import type { BlobDriver } from './storage/blob-driver.js';
-import { FilesystemDriver } from './storage/filesystem/filesystem-driver.js';
+import { openBlobDriver } from './storage/open-blob-driver.js';
 
 /** A composed registry: its HTTP server and the resources to release on close. */
 export interface Berth {
@@ -48,20 +50,39 @@ export function metadataUrl(config: Config): string {
   return config.metadata.url ?? `sqlite:${resolve(config.data, 'berth.db')}`;
 }
 
+/** The shared Redis the configuration names, and the cache-invalidation bus over it (or local). */
+function openRedis(config: Config, logger: Logger): { redis?: SharedRedis; invalidation: CacheInvalidation } {
+  if (config.redis.url === undefined) return { invalidation: localOnly };
+  const redis = connectRedis(config.redis.url, config.redis.keyPrefix, logger);
+  return { redis, invalidation: new RedisCacheInvalidation(redis) };
+}
+
 /** The stores alone, for maintenance commands that run beside (or without) a server: `berth gc`. */
-export async function openStorage(config: Config): Promise<{ store: MetadataStore; driver: BlobDriver; gc: GarbageCollector; close(): Promise<void> }> {
-  const driver = new FilesystemDriver(resolve(config.storage.filesystem.root ?? resolve(config.data, 'storage')));
+export async function openStorage(config: Config, logger: Logger = pino({ level: 'silent' })): Promise<{ store: MetadataStore; driver: BlobDriver; gc: GarbageCollector; close(): Promise<void> }> {
+  const { driver } = await openBlobDriver(config);
   const store = await openMetadataStore(metadataUrl(config));
-  return { store, driver, gc: new GarbageCollector(store, driver, gcSettings(config)), close: () => store.close() };
+  // What GC deletes must leave the running nodes' manifest caches too.
+  const { redis, invalidation } = openRedis(config, logger);
+  const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => invalidation.manifestGone({ repository, digest }));
+  return {
+    store,
+    driver,
+    gc,
+    close: async () => {
+      await store.close();
+      await driver.close?.();
+      await redis?.close();
+    },
+  };
 }
 
 /** The composition root: the only place that picks implementations. */
 export async function createBerth(config: Config, logger: Logger = pino({ level: config.log.level })): Promise<Berth> {
-  const storageRoot = resolve(config.storage.filesystem.root ?? resolve(config.data, 'storage'));
-  const driver = new FilesystemDriver(storageRoot);
+  const { driver, location } = await openBlobDriver(config);
   const url = metadataUrl(config);
   const store = await openMetadataStore(url);
-  const cache = new ManifestCache(config.manifests.cacheEntries);
+  const { redis, invalidation } = openRedis(config, logger);
+  const cache = new ManifestCache(config.manifests.cacheEntries, invalidation);
   // Rules are resolved per request, after `auth` (built below) exists.
   const immutableTags = new ImmutableTagRules(store, (repository) => auth.access.namespaceOf(repository));
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => cache.delete(repository, digest));
@@ -70,13 +91,19 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const services = {
     uploads: new UploadService(store, driver, quotas),
     // Renew a blob link's GC lease at most every minute, and always within half the grace period.
-    blobs: new BlobService(store, driver, Math.min(60_000, gc.settings.graceMs / 2), quotas),
+    blobs: new BlobService(
+      store,
+      driver,
+      Math.min(60_000, gc.settings.graceMs / 2),
+      quotas,
+      config.storage.driver === 's3' && config.storage.s3.redirect ? { expiresInSeconds: config.storage.s3.redirectExpirySeconds } : undefined,
+    ),
     manifests: new ManifestService(store, cache, new TagListCache(store, config.manifests.tagListCacheRepositories), immutableTags, pulls),
     immutableTags,
     readOnly: new ReadOnlyMode(store),
     quotas,
   };
-  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'));
+  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis);
   const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
   const lifecycle = buildLifecycle(config, { store, access: auth.access, audit: auth.audit, manifests: services.manifests, immutableTags, readOnly: services.readOnly, pulls }, logger);
@@ -91,6 +118,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm },
     lifecycle: lifecycle.admin,
     ...(tls ? { tls } : {}),
+    ...(redis ? { redis } : {}),
   });
   const gcSchedule = config.gc.intervalSeconds > 0 ? scheduleGc(gc, config.gc.intervalSeconds * 1000, logger) : undefined;
   return {
@@ -102,13 +130,15 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     gc,
     lifecycle,
     bootstrap,
-    locations: { metadata: url.replace(/\/\/([^@/]*)@/, '//***@'), storage: `filesystem:${storageRoot}` },
+    locations: { metadata: url.replace(/\/\/([^@/]*)@/, '//***@'), storage: location },
     close: async () => {
       await server.close();
       await gcSchedule?.stop();
       await lifecycle.stop();
       await auth.audit.flush();
       await store.close();
+      await driver.close?.();
+      await redis?.close();
     },
   };
 }

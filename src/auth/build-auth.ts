@@ -1,4 +1,6 @@
 /** Builds the access-control services from the configuration (called by app.ts). */
+import { Exclusive } from '../cluster/exclusive.js';
+import type { SharedRedis } from '../cluster/shared-redis.js';
 import type { Config } from '../config/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { AccessControl } from './access-control.js';
@@ -42,8 +44,9 @@ function ldapOf(config: Config): LdapDirectory | undefined {
 }
 
 /** Builds (and initialises: signing keys) the access-control services. */
-export async function buildAuth(config: Config, store: MetadataStore, onAuditError: AuditErrorHandler): Promise<AuthCore> {
-  const tokens = new TokenIssuer(store.signingKeys, config.auth.token);
+/** `redis`: shared rate-limit counters and login locks (else per node). */
+export async function buildAuth(config: Config, store: MetadataStore, onAuditError: AuditErrorHandler, redis?: SharedRedis): Promise<AuthCore> {
+  const tokens = new TokenIssuer(store.signingKeys, config.auth.token, new Exclusive(store.leases));
   await tokens.init();
   const ldap = ldapOf(config);
   const limits = config.rateLimits;
@@ -57,7 +60,7 @@ export async function buildAuth(config: Config, store: MetadataStore, onAuditErr
       manifestPullsPerIp: { limit: limits.manifestPullsPerIp, windowSeconds: limits.windowSeconds },
       tokenRequestsPerIp: { limit: limits.tokenRequestsPerIp, windowSeconds: limits.windowSeconds },
       failedLogins: { limit: limits.failedLogins, windowSeconds: limits.failedLoginWindowSeconds, blockSeconds: limits.failedLoginBlockSeconds },
-    }),
+    }, redis),
     ldap,
   };
 }

@@ -1,9 +1,12 @@
 /**
  * Rate limits (per principal and per client address) and the failed-login throttle, on
- * rate-limiter-flexible's in-memory limiters: each node counts on its own until a shared (Redis)
- * store is configured. A limit of 0 is off.
+ * rate-limiter-flexible. With Redis (cluster/shared-redis.ts) the counters are shared by every
+ * node; each Redis limiter has an in-memory twin as its insurance, so while Redis is down each
+ * node counts on its own instead of refusing or letting everything through. A limit of 0 is off.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RedisLocks } from '../cluster/redis-lock.js';
+import type { SharedRedis } from '../cluster/shared-redis.js';
 
 /** A fixed window: at most `limit` events per `windowSeconds`. */
 export interface WindowLimit {
@@ -23,12 +26,28 @@ export interface RateLimitSettings {
 export type LimitResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 const ALLOWED: LimitResult = { allowed: true };
+// Longest a login attempt (argon2 or an LDAP bind) may hold the cross-node lock.
+const LOGIN_LOCK_MS = 10_000;
 
-function limiter(limit: WindowLimit, keyPrefix: string): RateLimiterMemory | undefined {
-  return limit.limit > 0 ? new RateLimiterMemory({ points: limit.limit, duration: limit.windowSeconds, keyPrefix }) : undefined;
+/** A limiter in Redis with a memory twin as insurance, or in memory alone. */
+function makeLimiter(options: { points: number; duration: number; blockDuration?: number; keyPrefix: string }, redis?: SharedRedis): RateLimiterAbstract {
+  const local = new RateLimiterMemory(options);
+  if (!redis) return local;
+  return new RateLimiterRedis({
+    ...options,
+    keyPrefix: `${redis.keyPrefix}limit:${options.keyPrefix}`,
+    storeClient: redis.client,
+    insuranceLimiter: local,
+    // Straight to the insurance while disconnected, not after a timeout per request.
+    rejectIfRedisNotReady: true,
+  });
 }
 
-async function consume(limiter: RateLimiterMemory | undefined, key: string): Promise<LimitResult> {
+function limiter(limit: WindowLimit, keyPrefix: string, redis?: SharedRedis): RateLimiterAbstract | undefined {
+  return limit.limit > 0 ? makeLimiter({ points: limit.limit, duration: limit.windowSeconds, keyPrefix }, redis) : undefined;
+}
+
+async function consume(limiter: RateLimiterAbstract | undefined, key: string): Promise<LimitResult> {
   if (!limiter) return ALLOWED;
   try {
     await limiter.consume(key);
@@ -48,17 +67,20 @@ export class RateLimits {
   private readonly blockSeconds: number;
   /** The last login attempt of each user and address still running (see oneAtATime). */
   private readonly attempts = new Map<string, Promise<void>>();
+  private readonly locks: RedisLocks | undefined;
 
-  constructor(settings: RateLimitSettings) {
-    this.pullsPerPrincipal = limiter(settings.manifestPullsPerPrincipal, 'pull-principal');
-    this.pullsPerIp = limiter(settings.manifestPullsPerIp, 'pull-ip');
-    this.tokensPerIp = limiter(settings.tokenRequestsPerIp, 'token-ip');
+  /** `redis`: share the counters (and the login lock) with the other nodes. */
+  constructor(settings: RateLimitSettings, redis?: SharedRedis) {
+    this.pullsPerPrincipal = limiter(settings.manifestPullsPerPrincipal, 'pull-principal', redis);
+    this.pullsPerIp = limiter(settings.manifestPullsPerIp, 'pull-ip', redis);
+    this.tokensPerIp = limiter(settings.tokenRequestsPerIp, 'token-ip', redis);
     const failed = settings.failedLogins;
     this.blockSeconds = failed.blockSeconds;
     this.failures =
       failed.limit > 0
-        ? new RateLimiterMemory({ points: failed.limit, duration: failed.windowSeconds, blockDuration: failed.blockSeconds, keyPrefix: 'login-failures' })
+        ? makeLimiter({ points: failed.limit, duration: failed.windowSeconds, blockDuration: failed.blockSeconds, keyPrefix: 'login-failures' }, redis)
         : undefined;
+    this.locks = redis && this.failures ? new RedisLocks(redis) : undefined;
   }
 
   /** Counts a manifest pull; refused when either the principal's or the address's limit is spent. */
@@ -105,7 +127,10 @@ export class RateLimits {
    */
   async oneAtATime<T>(username: string, ip: string, attempt: () => Promise<T>): Promise<T> {
     const key = failureKey(username, ip);
-    const current = (this.attempts.get(key) ?? Promise.resolve()).then(attempt);
+    // Across nodes too when Redis is there: each node's queue then takes the shared lock in turn.
+    const locks = this.locks;
+    const locked = locks ? () => locks.withLock(`login:${key}`, LOGIN_LOCK_MS, attempt) : attempt;
+    const current = (this.attempts.get(key) ?? Promise.resolve()).then(locked);
     const settled = current.then(
       () => undefined,
       () => undefined,

@@ -4,6 +4,7 @@
  * in the metadata store so every node signs and verifies with the same set; the public half is
  * served as a JWKS so other services can verify Berth's tokens.
  */
+import { LeaseBusyError, type Exclusive } from '../cluster/exclusive.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { SigningKeyStore } from '../metadata/access-store.js';
@@ -58,24 +59,42 @@ export class TokenIssuer {
   private lastLoad = 0;
   private readonly verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
 
+  /** `exclusive`: nodes starting together on an empty database create the first key one at a time. */
   constructor(
     private readonly keys: SigningKeyStore,
     readonly settings: TokenSettings,
+    private readonly exclusive?: Exclusive,
   ) {}
 
-  /** Loads the keys, creating the first one when there is none. */
+  /**
+   * Loads the keys, creating the first one when there is none. Nodes starting at once must not
+   * each make one: a node knows only the keys it loaded, and would refuse the others' tokens
+   * until it next re-reads them (see keyFor).
+   */
   async init(): Promise<void> {
-    if ((await this.keys.list()).length === 0) {
-      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-      const kid = randomUUID();
-      await this.keys.add({
-        kid,
-        privateJwk: JSON.stringify(await exportJWK(privateKey)),
-        publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }),
-        createdAt: new Date(),
-      });
+    while ((await this.keys.list()).length === 0) {
+      const created = await (this.exclusive ? this.exclusive.run('signing-keys', () => this.createFirstKey()) : this.createFirstKey()).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof LeaseBusyError) return false;
+          throw error;
+        },
+      );
+      if (!created) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await this.load();
+  }
+
+  private async createFirstKey(): Promise<void> {
+    if ((await this.keys.list()).length > 0) return;
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const kid = randomUUID();
+    await this.keys.add({
+      kid,
+      privateJwk: JSON.stringify(await exportJWK(privateKey)),
+      publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }),
+      createdAt: new Date(),
+    });
   }
 
   private async load(): Promise<void> {

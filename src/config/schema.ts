@@ -23,15 +23,42 @@ export const configSchema = z
     data: z.string().min(1).default('./data').describe('Folder for everything the embedded defaults keep: the SQLite database and blob files.'),
     storage: z
       .object({
-        driver: z.enum(['filesystem']).default('filesystem').describe('Where blob bytes live.'),
+        driver: z.enum(['filesystem', 's3']).default('filesystem').describe('Where blob bytes live: filesystem (one node) or s3 (any S3-compatible object store; nodes share it).'),
         filesystem: z
           .object({
             root: z.string().min(1).optional().describe('Root folder of the filesystem driver (default: <data>/storage).'),
           })
           .strict()
           .prefault({}),
+        s3: z
+          .object({
+            bucket: z.string().min(1).optional().describe('Bucket of the s3 driver (required with storage.driver s3; Berth does not create it).'),
+            region: z.string().min(1).default('us-east-1').describe('Region of the bucket.'),
+            endpoint: z.string().url().optional().describe('Endpoint of an S3-compatible store (Ceph RGW, MinIO, R2); unset for AWS S3.'),
+            prefix: z
+              .string()
+              .regex(/^([^/\s]+(\/[^/\s]+)*)?$/, 'must be a key prefix without leading, trailing or double slashes')
+              .default('')
+              .describe('Key prefix under which Berth keeps everything in the bucket (e.g. registry/prod).'),
+            forcePathStyle: flag.default(false).describe('Address the bucket as <endpoint>/<bucket> (most S3-compatible stores need this).'),
+            accessKeyId: z.string().min(1).optional().describe('Access key; unset: the standard AWS chain (environment, profile, web identity, instance role).'),
+            secretAccessKey: z.string().min(1).optional().describe('Secret key of accessKeyId.'),
+            sessionToken: z.string().min(1).optional().describe('Session token of temporary credentials.'),
+            storageClass: z.string().min(1).optional().describe('Storage class of new objects (e.g. STANDARD, STANDARD_IA, INTELLIGENT_TIERING).'),
+            serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional().describe('Server-side encryption of new objects: AES256 (SSE-S3) or aws:kms (SSE-KMS).'),
+            kmsKeyId: z.string().min(1).optional().describe('KMS key id for serverSideEncryption aws:kms (unset: the account default key).'),
+            partSizeMb: z.coerce.number().int().min(5).max(5120).default(8).describe('Multipart part size in MiB (S3 needs at least 5); a part is sent once this much of an upload arrived.'),
+            maxAttempts: positiveInt.default(5).describe('Attempts per S3 request: throttling and 5xx are retried with exponential backoff and jitter.'),
+            redirect: flag.default(false).describe('Answer blob GETs with 307 to a presigned URL so the object store serves the bytes (clients must reach the store).'),
+            redirectExpirySeconds: z.coerce.number().int().min(1).max(604800).default(300).describe('Lifetime of the presigned blob URLs.'),
+          })
+          .strict()
+          .refine((s3) => s3.kmsKeyId === undefined || s3.serverSideEncryption === 'aws:kms', { message: 'kmsKeyId needs serverSideEncryption aws:kms' })
+          .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), { message: 'accessKeyId and secretAccessKey must be given together' })
+          .prefault({}),
       })
       .strict()
+      .refine((storage) => storage.driver !== 's3' || storage.s3.bucket !== undefined, { message: 'storage.s3.bucket is required with storage.driver s3', path: ['s3', 'bucket'] })
       .prefault({}),
     metadata: z
       .object({
@@ -40,6 +67,17 @@ export const configSchema = z
           .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://')
           .optional()
           .describe('Metadata database: sqlite:<file> (default: sqlite:<data>/berth.db) or postgres://user@host:port/db (?schema=name selects a schema).'),
+      })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+          .optional()
+          .describe('Redis shared by the nodes (redis://[:password@]host:port/db): manifest-cache invalidation, rate limits, login throttling. Unset: all of it is local to the node.'),
+        keyPrefix: z.string().default('berth:').describe('Prefix of every Redis key and channel, so registries can share one Redis.'),
       })
       .strict()
       .prefault({}),

@@ -18,13 +18,25 @@ export class BlobService {
    * blob — a client that found it with HEAD will reference it in a manifest soon, and GC must
    * leave it alone until then. (Half GC's grace period, so one renewal always lands in time.)
    * `quotas`: namespace storage quotas a mount must respect (none when absent).
+   * `redirect`: send GETs to presigned URLs valid this long (see redirectUrl).
    */
   constructor(
     private readonly store: MetadataStore,
     private readonly driver: BlobDriver,
     private readonly leaseRenewAfterMs = 60_000,
     private readonly quotas?: QuotaService,
+    private readonly redirect?: { expiresInSeconds: number },
   ) {}
+
+  /**
+   * A short-lived URL where the object store serves the blob itself, when redirects are on and
+   * the driver can presign; undefined otherwise (the caller streams). Checks the link like stat.
+   */
+  async redirectUrl(repository: string, digest: Digest): Promise<string | undefined> {
+    if (!this.redirect || !this.driver.urlFor) return undefined;
+    await this.stat(repository, digest);
+    return this.driver.urlFor(blobDataPath(digest), this.redirect.expiresInSeconds);
+  }
 
   /** The blob when the repository links it; BLOB_UNKNOWN otherwise. Renews a stale GC lease. */
   async stat(repository: string, digest: Digest): Promise<BlobRecord> {

@@ -1,36 +1,54 @@
+import { localOnly, type CacheInvalidation } from '../cluster/cache-invalidation.js';
 import type { ManifestRecord } from '../metadata/metadata-store.js';
 
+// How long an entry may be served. Content at a digest never changes, but it can be deleted, on
+// this node (dropped at once) or elsewhere: another node or `berth gc`. While the invalidation
+// bus is live, their deletes arrive as messages and the long lifetime only backs up a lost
+// message; without it an entry is re-read after a few seconds, so no delete goes unseen longer.
+const LIVE_MAX_AGE_MS = 60_000;
+const LOCAL_MAX_AGE_MS = 2_000;
+
 /**
- * An LRU of manifests by repository and digest. Content at a digest never changes, so entries
- * need no invalidation except on delete; a manifest GET by digest then never leaves memory.
+ * An LRU of manifests by repository and digest: a manifest GET by digest rarely leaves memory.
+ * Deletes are told to the other nodes over `invalidation`, and theirs reach this cache.
  */
 export class ManifestCache {
-  private readonly entries = new Map<string, ManifestRecord>();
+  private readonly entries = new Map<string, { record: ManifestRecord; cachedAt: number }>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly invalidation: CacheInvalidation = localOnly,
+  ) {
+    invalidation.listen(
+      ({ repository, digest }) => this.entries.delete(`${repository}@${digest}`),
+      () => this.entries.clear(),
+    );
+  }
 
   get(repository: string, digest: string): ManifestRecord | undefined {
     const key = `${repository}@${digest}`;
     const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
+    if (!hit) return undefined;
+    this.entries.delete(key);
+    if (Date.now() - hit.cachedAt > (this.invalidation.live ? LIVE_MAX_AGE_MS : LOCAL_MAX_AGE_MS)) return undefined;
+    this.entries.set(key, hit);
+    return hit.record;
   }
 
   set(repository: string, record: ManifestRecord): void {
     if (this.capacity === 0) return;
     const key = `${repository}@${record.digest}`;
     this.entries.delete(key);
-    this.entries.set(key, record);
+    this.entries.set(key, { record, cachedAt: Date.now() });
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
   }
 
+  /** The manifest was deleted: forget it here and on every other node. */
   delete(repository: string, digest: string): void {
     this.entries.delete(`${repository}@${digest}`);
+    this.invalidation.manifestGone({ repository, digest });
   }
 }

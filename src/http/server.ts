@@ -33,6 +33,8 @@ export interface ServerDeps {
   metrics?: HttpMetrics;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
+  /** The shared Redis, when configured (reported by /readyz). */
+  redis?: { ping(): Promise<void> };
 }
 
 type Handler = (ctx: V2Context) => Promise<void>;
@@ -158,7 +160,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.header('Content-Type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  registerHealthRoutes(app, deps.store, deps.driver);
+  registerHealthRoutes(app, deps.store, deps.driver, deps.redis);
   registerTokenRoutes(app, deps.auth);
   registerAdminApi(app, { auth: deps.auth, store: deps.store, services: deps.services, lifecycle: deps.lifecycle });
   const oidc = deps.config.auth.oidc;

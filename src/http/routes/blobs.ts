@@ -7,6 +7,14 @@ import { parseRange } from '../headers.js';
 export async function getBlob(ctx: V2Context, name: string, digestText: string): Promise<void> {
   const { request, reply, services, metrics } = ctx;
   const digest = parseDigest(digestText);
+  if (request.method === 'GET') {
+    // The object store serves the bytes (and any Range, which the client sends again there).
+    const location = await services.blobs.redirectUrl(name, digest);
+    if (location !== undefined) {
+      await reply.code(307).header('Location', location).header('Docker-Content-Digest', digest.toString()).header('Content-Length', '0').send();
+      return;
+    }
+  }
   const blob = await services.blobs.stat(name, digest);
   reply.header('Docker-Content-Digest', blob.digest).header('ETag', `"${blob.digest}"`).header('Accept-Ranges', 'bytes');
   reply.header('Content-Type', 'application/octet-stream');

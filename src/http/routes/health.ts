@@ -26,12 +26,18 @@ async function check(probe: () => Promise<void>): Promise<string> {
   );
 }
 
-/** /healthz (the process answers) and /readyz (metadata and storage answer: 200 or 503). */
-export function registerHealthRoutes(app: FastifyInstance, store: MetadataStore, driver: BlobDriver): void {
+/**
+ * /healthz (the process answers) and /readyz: 200 when metadata and storage answer, else 503,
+ * with a line per dependency. Redis, when configured, is reported but never makes a node unready:
+ * without it the registry still serves (caches local, limits per node), and failing every node's
+ * readiness at once would turn a Redis outage into a registry outage.
+ */
+export function registerHealthRoutes(app: FastifyInstance, store: MetadataStore, driver: BlobDriver, redis?: { ping(): Promise<void> }): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const checks = { metadata: await check(() => store.ping()), storage: await check(() => probeStorage(driver)) };
-    const ready = Object.values(checks).every((v) => v === 'ok');
+    const [metadata, storage, shared] = await Promise.all([check(() => store.ping()), check(() => probeStorage(driver)), redis ? check(() => redis.ping()) : undefined]);
+    const ready = metadata === 'ok' && storage === 'ok';
+    const checks = { metadata, storage, ...(shared === undefined ? {} : { redis: shared === 'ok' ? 'ok' : `degraded (serving without it): ${shared}` }) };
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 }
