@@ -181,7 +181,7 @@ export class UploadService {
       await writer.commit();
     } catch (error) {
       // Nothing is recorded: the next writer opens at the old offset and cuts these bytes off.
-      await writer.close().catch(() => undefined);
+      await (writer.abandon ? writer.abandon() : writer.close()).catch(() => undefined);
       throw error;
     }
     const offset = upload.offset + received;

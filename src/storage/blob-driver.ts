@@ -63,7 +63,10 @@ export interface WriterOptions {
 export interface BlobWriter {
   /** Bytes in the file so far, including the offset it was opened at. */
   readonly size: number;
-  /** Appends a chunk; resolves once the driver accepted it (back-pressure for callers). */
+  /**
+   * Appends a chunk; resolves once the driver accepted it (back-pressure for callers). The driver
+   * may hold the chunk until commit without copying it: don't reuse its memory.
+   */
   write(chunk: Uint8Array): Promise<void>;
   /** Flushes and makes the bytes durable (fsync on the filesystem); closes the writer. */
   commit(): Promise<void>;
@@ -71,6 +74,12 @@ export interface BlobWriter {
   cancel(): Promise<void>;
   /** Closes the writer keeping what was written so far, without a durability promise. */
   close(): Promise<void>;
+  /**
+   * Closes the writer after a failure, when what it wrote will be cut off anyway: a driver that
+   * can leave the file as it was when the writer opened does so (S3 aborts the multipart upload
+   * rather than completing it); callers fall back to close() when a driver lacks it.
+   */
+  abandon?(): Promise<void>;
 }
 
 /** Thrown by drivers when a path does not exist. content/ translates it. */

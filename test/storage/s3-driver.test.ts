@@ -236,6 +236,17 @@ describe('S3Driver on Ceph RGW', () => {
     assert.deepEqual(await multipartUploads('cancel/'), []);
   });
 
+  it('abandon (a failed chunk) aborts the multipart upload and leaves the object as it was', async () => {
+    const before = randomBytes(6 * MiB);
+    await writeBlob(driver, 'abandon/data', before);
+    const writer = await driver.writer('abandon/data', { offset: 6 * MiB });
+    await writer.write(randomBytes(6 * MiB));
+    assert.ok(writer.abandon);
+    await writer.abandon();
+    assert.ok((await readBlob(driver, 'abandon/data')).equals(before));
+    assert.deepEqual(await multipartUploads('abandon/'), []);
+  });
+
   it('lists and deletes more than one page (1000 keys) of objects', async () => {
     const paths = Array.from({ length: 1010 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
     for (let i = 0; i < paths.length; i += 50) {

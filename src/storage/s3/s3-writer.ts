@@ -83,6 +83,13 @@ export class S3Writer implements BlobWriter {
     await this.bucket.deleteObject(this.settings.key);
   }
 
+  /** Leaves the object as it was: the multipart upload is aborted, nothing is completed. */
+  async abandon(): Promise<void> {
+    this.closed = true;
+    await this.pending.catch(() => undefined);
+    await this.abort();
+  }
+
   /** A completed upload is as durable as S3 makes anything: close and commit are the same. */
   async close(): Promise<void> {
     if (this.closed) return;
