@@ -4,6 +4,8 @@
  * folder; workloads load one server at a time, in rounds that alternate which goes first. Prints
  * a table (figure, Berth, Distribution, ratio where above 1 means Berth is better, target) and
  * writes bench/results/latest.json (quick.json for BENCH_QUICK=1). Knobs: see KNOBS in settings.ts.
+ * Then the scaleout group (scale-out.ts) measures Berth as a cluster on Ceph RGW, PostgreSQL and
+ * Redis and writes latest-scale-out.json; BENCH_ONLY picks groups.
  *
  * Profiling Berth: BENCH_ONLY=tags BENCH_DISTRIBUTION=0 BENCH_BERTH_NODE_FLAGS="--cpu-prof
  * --cpu-prof-dir=/tmp/prof" npm run bench, then node dist/bench/cpu-profile-summary.js /tmp/prof/CPU…
@@ -18,8 +20,11 @@ import { RegistryClient } from './registry-client.js';
 import { table, writeResults, type Figure } from './report.js';
 import { BENCH_ADMIN, startBerth, startDistribution } from './servers.js';
 import { runSideBySide, type Side } from './side-by-side.js';
-import { KNOBS, readSettings } from './settings.js';
-import { WORKLOADS, type WorkloadContext } from './workloads.js';
+import { runScaleOut } from './scale-out.js';
+import { scaleOutUnreachable } from './scale-out-cluster.js';
+import { readScaleOutSettings, SCALE_OUT_KNOBS, scaleOutResultsFile } from './scale-out-settings.js';
+import { KNOBS, readSettings, type BenchSettings } from './settings.js';
+import { WORKLOADS, type Workload, type WorkloadContext } from './workloads.js';
 
 // dist/bench/run.js → the checkout's root, where bin/berth.js and bench/results/ are.
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,10 +49,7 @@ async function main(): Promise<void> {
   const cores = cpus().length;
   console.log(`Berth benchmark${settings.quick ? ' (quick)' : ''}: Node ${process.version}, ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'})`);
   console.log(`knobs: ${KNOBS}`);
-  console.log(
-    `note: the load generator (autocannon, this process) shares the ${cores} cores with the server under load; ` +
-      'the servers run one at a time, each on its own temp folder and 127.0.0.1 port.',
-  );
+  console.log(`       ${SCALE_OUT_KNOBS}`);
   console.log(`access control: Berth ${settings.berthAuth === 'token' ? 'on (its default; the client logs in and sends Bearer tokens, as docker does)' : 'off (BENCH_BERTH_AUTH=none)'}; Distribution off (as packaged).`);
   console.log(`logging: both servers at level ${settings.logLevel}${settings.logLevel === 'error' ? " (no per-request lines: Berth's request log and Distribution's access log are off)" : ''}.`);
   const loadAtStart = loadavg()[0] ?? 0;
@@ -57,7 +59,28 @@ async function main(): Promise<void> {
   if (!settings.distributionBinary) console.log('Distribution: not run (docker-registry not on PATH, or BENCH_DISTRIBUTION=0); ratios are left empty.');
   const distributionVersion = settings.distributionBinary ? execFileSync(settings.distributionBinary, ['--version'], { encoding: 'utf8' }).trim() : undefined;
 
+  const groups = [...new Set(WORKLOADS.map((w) => w.group as string)), 'scaleout'];
+  const unknown = settings.only?.filter((g) => !groups.includes(g)) ?? [];
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown group ${unknown.join(', ')} (groups: ${groups.join(', ')})`);
   const workloads = WORKLOADS.filter((w) => !settings.only || settings.only.includes(w.group));
+  const scaleOut = !settings.only || settings.only.includes('scaleout');
+  const scale = scaleOut ? readScaleOutSettings(process.env, settings.quick) : undefined;
+  if (scale) {
+    // Checked first, so a missing RGW fails the run at once rather than after the other groups.
+    const unreachable = await scaleOutUnreachable(scale);
+    if (unreachable) throw new Error(`the scaleout group needs S3, PostgreSQL and Redis: ${unreachable}. Leave it out with BENCH_ONLY=${groups.filter((g) => g !== 'scaleout').join(',')}`);
+  }
+
+  if (workloads.length > 0) await runSingleNode(settings, workloads, cores, loadAtStart, distributionVersion);
+  if (scale) await runScaleOut({ repoRoot, settings, scale, resultsFile: scaleOutResultsFile(settings.resultsFile), distributionVersion });
+}
+
+/** The single-node groups: Berth and Distribution on local disks, one server loaded at a time. */
+async function runSingleNode(settings: BenchSettings, workloads: Workload[], cores: number, loadAtStart: number, distributionVersion: string | undefined): Promise<void> {
+  console.log(
+    `note: the load generator (autocannon, this process) shares the ${cores} cores with the server under load; ` +
+      'the servers run one at a time, each on its own temp folder and 127.0.0.1 port.',
+  );
   const needsBlob = workloads.some((w) => w.group === 'blobs');
   const context: WorkloadContext = {
     settings,

@@ -18,7 +18,7 @@ export interface ServerUnderTest {
 }
 
 /** A free TCP port on 127.0.0.1 (bound once, then released for the child to take). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -54,7 +54,8 @@ async function waitReady(baseUrl: string, child: ChildProcess, output: () => str
   throw new Error(`server at ${baseUrl} not ready after ${timeoutMs} ms:\n${output()}`);
 }
 
-async function launch(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }, port: number, dataDir: string): Promise<ServerUnderTest> {
+/** Spawns a server, waits until GET /v2/ answers, and wraps it; stopping it removes `dataDir`. */
+export async function launch(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }, port: number, dataDir: string): Promise<ServerUnderTest> {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep only the tail of the output, for error messages; the pipes must be drained either way.
   let tail = '';
@@ -90,13 +91,14 @@ export const BENCH_ADMIN = { username: 'admin', password: 'bench-admin-password'
 
 /**
  * Starts Berth from this checkout's bin/berth.js (built dist/), on its own data folder, with
- * access control as asked (tokens live an hour so none expires mid-run).
+ * access control as asked (tokens live an hour so none expires mid-run). `extraEnv` adds BERTH_*
+ * settings (the scale-out nodes' shared PostgreSQL, bucket and Redis).
  */
-export async function startBerth(repoRoot: string, logLevel: string, nodeFlags: string[], auth: 'token' | 'none'): Promise<ServerUnderTest> {
+export async function startBerth(repoRoot: string, logLevel: string, nodeFlags: string[], auth: 'token' | 'none', extraEnv: Record<string, string> = {}): Promise<ServerUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-bench-berth-'));
   const port = await freePort();
   const args = [...nodeFlags, 'bin/berth.js', 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir];
-  const env = { ...process.env, BERTH_LOG_LEVEL: logLevel, BERTH_AUTH_MODE: auth, BERTH_ADMIN_PASSWORD: BENCH_ADMIN.password, BERTH_AUTH_TOKEN_LIFETIME_SECONDS: '3600' };
+  const env = { ...process.env, BERTH_LOG_LEVEL: logLevel, BERTH_AUTH_MODE: auth, BERTH_ADMIN_PASSWORD: BENCH_ADMIN.password, BERTH_AUTH_TOKEN_LIFETIME_SECONDS: '3600', ...extraEnv };
   return launch('Berth', process.execPath, args, { cwd: repoRoot, env }, port, dataDir);
 }
 

@@ -47,7 +47,7 @@ export interface BenchSettings {
   berthAuth: 'token' | 'none';
   /** Where the JSON results go (empty: not written). */
   resultsFile: string;
-  /** Workload groups to run (BENCH_ONLY=blobs,manifest,tags,catalog); all when undefined. */
+  /** Groups to run (BENCH_ONLY=blobs,manifest,tags,catalog,scaleout); all when undefined. */
   only: string[] | undefined;
 }
 
@@ -104,5 +104,5 @@ export function readSettings(env: NodeJS.ProcessEnv, findBinary: (name: string) 
 /** The knobs, for `--help`-like output at the start of a run. */
 export const KNOBS = `BENCH_QUICK=1 (32 MiB blob, 1 round of 3 s load, 200 tags, 300 repositories), BENCH_BLOB_MIB, BENCH_CHUNK_MIB, BENCH_ROUNDS, BENCH_REPEATS,
 BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_TAGS, BENCH_REPOSITORIES, BENCH_POPULATE_CONCURRENCY,
-BENCH_CATALOG_RUNS, BENCH_CATALOG_PAGE, BENCH_LOG_LEVEL=error|info, BENCH_DISTRIBUTION=0, BENCH_ONLY=blobs,manifest,tags,catalog,
+BENCH_CATALOG_RUNS, BENCH_CATALOG_PAGE, BENCH_LOG_LEVEL=error|info, BENCH_DISTRIBUTION=0, BENCH_ONLY=blobs,manifest,tags,catalog,scaleout,
 BENCH_BERTH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR", BENCH_BERTH_AUTH=token|none, BENCH_RESULTS=<file> (empty: don't write)`;

@@ -4,15 +4,8 @@
  * BERTH_TEST_S3_ACCESS_KEY and BERTH_TEST_S3_SECRET_KEY point them at another store.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { emptyBucket } from '../../bench/s3-bucket.js';
 import type { S3DriverOptions } from '../../src/storage/s3/s3-driver.js';
 
 /** Where the test store is, in the names of the storage.s3 config section. */
@@ -97,24 +90,4 @@ export async function createTestBucket(settings = s3TestSettings()): Promise<Tes
       }
     },
   };
-}
-
-/** Aborts every incomplete multipart upload and deletes every object of the bucket. */
-async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
-  let keyMarker: string | undefined;
-  let uploadIdMarker: string | undefined;
-  do {
-    const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
-    for (const { Key, UploadId } of page.Uploads ?? []) {
-      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
-    }
-    [keyMarker, uploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
-  } while (keyMarker !== undefined);
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    const objects = (page.Contents ?? []).map(({ Key }) => ({ Key }));
-    if (objects.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
 }
