@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Settings } from './s3-bucket.js';
-import { freePort, launch, type ServerUnderTest } from './servers.js';
+import { distributionConfigHead, freePort, launch, type ServerUnderTest } from './servers.js';
 
 /**
  * Starts CNCF Distribution 2.8 on its S3 driver (the Debian package's s3-aws), on `bucket` of
@@ -14,14 +14,7 @@ export async function startDistributionOnS3(binary: string, logLevel: string, s3
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-bench-distribution-s3-'));
   const port = await freePort();
   const config = [
-    'version: 0.1',
-    'log:',
-    `  level: ${logLevel}`,
-    '  accesslog:',
-    `    disabled: ${logLevel === 'error'}`,
-    'storage:',
-    '  cache:',
-    '    blobdescriptor: inmemory',
+    ...distributionConfigHead(logLevel),
     '  s3:',
     `    region: ${s3.region}`,
     // With a regionendpoint, Distribution 2.8 addresses the bucket path-style (as RGW needs).

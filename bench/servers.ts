@@ -103,14 +103,11 @@ export async function startBerth(repoRoot: string, logLevel: string, nodeFlags: 
 }
 
 /**
- * Starts CNCF Distribution with its stock filesystem setup (in-memory blob descriptor cache, as
- * the packaged config.yml has), deletes enabled, its access log off unless logging at info, and
- * catalog.maxentries raised to `catalogPage` so one request can list the whole catalog.
+ * The start of every Distribution config.yml the bench writes: the log level (access log off
+ * unless logging at info) and the stock in-memory blob descriptor cache; storage driver lines follow.
  */
-export async function startDistribution(binary: string, logLevel: string, catalogPage: number): Promise<ServerUnderTest> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'berth-bench-distribution-'));
-  const port = await freePort();
-  const config = [
+export function distributionConfigHead(logLevel: string): string[] {
+  return [
     'version: 0.1',
     'log:',
     `  level: ${logLevel}`,
@@ -119,6 +116,19 @@ export async function startDistribution(binary: string, logLevel: string, catalo
     'storage:',
     '  cache:',
     '    blobdescriptor: inmemory',
+  ];
+}
+
+/**
+ * Starts CNCF Distribution with its stock filesystem setup (in-memory blob descriptor cache, as
+ * the packaged config.yml has), deletes enabled, its access log off unless logging at info, and
+ * catalog.maxentries raised to `catalogPage` so one request can list the whole catalog.
+ */
+export async function startDistribution(binary: string, logLevel: string, catalogPage: number): Promise<ServerUnderTest> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'berth-bench-distribution-'));
+  const port = await freePort();
+  const config = [
+    ...distributionConfigHead(logLevel),
     '  filesystem:',
     `    rootdirectory: ${join(dataDir, 'storage')}`,
     '  delete:',
