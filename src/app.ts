@@ -84,12 +84,18 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const { redis, invalidation } = openRedis(config, logger);
   const cache = new ManifestCache(config.manifests.cacheEntries, invalidation);
   // Rules are resolved per request, after `auth` (built below) exists.
-  const immutableTags = new ImmutableTagRules(store, (repository) => auth.access.namespaceOf(repository));
+  // The one write gate every content write passes (/v2, admin API, CLI, lifecycle runs).
+  const readOnly = new ReadOnlyMode(store);
+  const immutableTags = new ImmutableTagRules(store, (repository) => auth.access.namespaceOf(repository), { writes: readOnly });
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => cache.delete(repository, digest));
   const quotas = new QuotaService(store, (repository) => auth.access.namespaceOf(repository), { depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root });
   const pulls = new PullRecorder(store.lifecycle, (error) => logger.warn({ err: error }, 'a manifest pull time could not be recorded'));
   const services = {
-    uploads: new UploadService(store, driver, quotas),
+    uploads: new UploadService(store, driver, {
+      quotas,
+      writes: readOnly,
+      sessions: { perPrincipal: config.uploads.maxSessionsPerPrincipal, perNamespace: config.uploads.maxSessionsPerNamespace },
+    }),
     // Renew a blob link's GC lease at most every minute, and always within half the grace period.
     blobs: new BlobService(
       store,
@@ -97,10 +103,11 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
       Math.min(60_000, gc.settings.graceMs / 2),
       quotas,
       config.storage.driver === 's3' && config.storage.s3.redirect ? { expiresInSeconds: config.storage.s3.redirectExpirySeconds } : undefined,
+      readOnly,
     ),
-    manifests: new ManifestService(store, cache, new TagListCache(store, config.manifests.tagListCacheRepositories), immutableTags, pulls),
+    manifests: new ManifestService(store, cache, new TagListCache(store, config.manifests.tagListCacheRepositories), immutableTags, pulls, readOnly),
     immutableTags,
-    readOnly: new ReadOnlyMode(store),
+    readOnly,
     quotas,
   };
   const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis);

@@ -86,6 +86,18 @@ export const configSchema = z
         chunkMinLength: positiveInt
           .default(1024 * 1024)
           .describe('OCI-Chunk-Min-Length advertised to clients for chunked uploads (a hint; smaller chunks are still accepted).'),
+        maxSessionsPerPrincipal: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(100)
+          .describe('Unfinished upload sessions one user or robot may hold at once; more get 429 TOOMANYREQUESTS (0: no cap). Not applied when auth.mode is none.'),
+        maxSessionsPerNamespace: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(1000)
+          .describe("Unfinished upload sessions a namespace's repositories may hold at once; more get 429 TOOMANYREQUESTS (0: no cap)."),
       })
       .strict()
       .prefault({}),

@@ -5,6 +5,7 @@ import type { BlobRecord, MetadataStore } from '../metadata/metadata-store.js';
 import { PathNotFoundError, type BlobDriver } from '../storage/blob-driver.js';
 import { blobDataPath } from '../storage/paths.js';
 import { quotaDenied, type QuotaService } from './quotas.js';
+import type { WriteGate } from './read-only-mode.js';
 
 /** An open blob: its record and a stream of the requested bytes. */
 export interface OpenBlob extends BlobRecord {
@@ -19,6 +20,7 @@ export class BlobService {
    * leave it alone until then. (Half GC's grace period, so one renewal always lands in time.)
    * `quotas`: namespace storage quotas a mount must respect (none when absent).
    * `redirect`: send GETs to presigned URLs valid this long (see redirectUrl).
+   * `writes`: the read-only gate mounts and deletes pass.
    */
   constructor(
     private readonly store: MetadataStore,
@@ -26,6 +28,7 @@ export class BlobService {
     private readonly leaseRenewAfterMs = 60_000,
     private readonly quotas?: QuotaService,
     private readonly redirect?: { expiresInSeconds: number },
+    private readonly writes?: WriteGate,
   ) {}
 
   /**
@@ -71,6 +74,7 @@ export class BlobService {
    * the blob would take the namespace past its storage quota.
    */
   async mount(repository: string, digest: Digest, from?: string): Promise<BlobRecord | undefined> {
+    await this.writes?.assertWritable();
     const quota = await this.quotas?.quotaFor(repository);
     const result = await this.store.blobs.mount(repository, digest.toString(), from, quota);
     // A mount costs bytes like an upload when the namespace doesn't hold the blob yet; falling
@@ -81,6 +85,7 @@ export class BlobService {
 
   /** Removes the repository's link (DELETE); the bytes go when garbage collection finds them unused. */
   async delete(repository: string, digest: Digest): Promise<void> {
+    await this.writes?.assertWritable();
     const result = await this.store.blobs.unlink(repository, digest.toString());
     if (result.status !== 'deleted') throw new RegistryError('BLOB_UNKNOWN', { detail: { digest: digest.toString() } });
   }

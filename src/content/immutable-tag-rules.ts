@@ -1,5 +1,6 @@
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { isTagPattern, type ImmutableTagRule, type ImmutableTagRuleRecord } from '../metadata/tag-history-store.js';
+import type { WriteGate } from './read-only-mode.js';
 
 /**
  * How long a node trusts its copy of the rules. A rule added or removed through this node applies
@@ -19,12 +20,19 @@ export class ImmutableTagRules {
   /** Bumped on every local change, so a read begun before the change can't be cached after it. */
   private generation = 0;
 
-  /** `namespaceOf` maps a repository to its namespace (AccessControl.namespaceOf, from app.ts). */
+  private readonly ttlMs: number;
+
+  /**
+   * `namespaceOf` maps a repository to its namespace (AccessControl.namespaceOf, from app.ts);
+   * `writes` is the read-only gate adding and removing rules pass (they decide which tags move).
+   */
   constructor(
     private readonly store: MetadataStore,
     private readonly namespaceOf: (repository: string) => string,
-    private readonly ttlMs = IMMUTABLE_RULES_TTL_MS,
-  ) {}
+    private readonly options: { ttlMs?: number; writes?: WriteGate } = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? IMMUTABLE_RULES_TTL_MS;
+  }
 
   /** The rules that protect the repository's tags (its own first, then its namespace's). */
   async forRepository(repository: string): Promise<ImmutableTagRuleRecord[]> {
@@ -51,6 +59,7 @@ export class ImmutableTagRules {
   /** Adds a rule (the pattern is checked by the caller with isTagPattern); false when it exists. */
   async add(rule: ImmutableTagRule, createdBy: string): Promise<boolean> {
     if (!isTagPattern(rule.pattern)) throw new Error(`not a tag pattern: ${rule.pattern}`);
+    await this.options.writes?.assertWritable();
     const added = await this.store.immutableTags.add(rule, createdBy);
     this.invalidate();
     return added;
@@ -58,6 +67,7 @@ export class ImmutableTagRules {
 
   /** Removes a rule; false when there was none. */
   async remove(rule: ImmutableTagRule): Promise<boolean> {
+    await this.options.writes?.assertWritable();
     const removed = await this.store.immutableTags.remove(rule);
     this.invalidate();
     return removed;

@@ -5,6 +5,7 @@ import type { ImmutableTagRefusal, ImmutableTagRule, TagEventRecord, TagHistoryQ
 import type { ImmutableTagRules } from './immutable-tag-rules.js';
 import type { ManifestCache } from './manifest-cache.js';
 import type { PullRecorder } from './pull-recorder.js';
+import type { WriteGate } from './read-only-mode.js';
 import { rollbackTarget, type RollbackTarget, type RolledBack } from './tag-rollback.js';
 import { firstAfter, type TagListCache } from './tag-list-cache.js';
 
@@ -30,6 +31,8 @@ export class ManifestService {
     private readonly tagLists: TagListCache,
     private readonly immutable?: ImmutableTagRules,
     private readonly pulls?: PullRecorder,
+    /** The read-only gate every put, delete and rollback passes, from /v2, the admin API or a lifecycle run. */
+    private readonly writes?: WriteGate,
   ) {}
 
   /**
@@ -37,6 +40,7 @@ export class ManifestService {
    * must hash to it; by tag, the digest is the sha256 of the bytes.
    */
   async put(repository: string, reference: Reference, bytes: Uint8Array, contentType: string | undefined, tags: string[], actor?: string): Promise<PushedManifest> {
+    await this.writes?.assertWritable();
     const parsed = parseManifest(bytes, contentType);
     const digest = digestOf(bytes, reference.kind === 'digest' ? reference.digest.algorithm : 'sha256').toString();
     if (reference.kind === 'digest' && reference.digest.toString() !== digest) {
@@ -50,6 +54,7 @@ export class ManifestService {
       bytes,
       blobs: parsed.blobs,
       manifests: parsed.manifests,
+      declaredSizes: parsed.declaredSizes,
       tags: allTags,
       ...(await this.tagChange(repository, allTags.length > 0, actor)),
       ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
@@ -60,6 +65,11 @@ export class ManifestService {
       throw new RegistryError('MANIFEST_BLOB_UNKNOWN', {
         detail: { reason: 'the manifest references content this repository does not hold', blobs: result.blobs, manifests: result.manifests },
       });
+    }
+    if (result.status === 'size-mismatch') {
+      // distribution-spec names no code for it; the manifest is what is wrong, so MANIFEST_INVALID.
+      const reason = `size mismatch: ${result.mismatches.map((m) => `${m.digest} is declared as ${m.declared} bytes but the stored content is ${m.stored}`).join('; ')}`;
+      throw new RegistryError('MANIFEST_INVALID', { message: reason, detail: { reason, mismatches: result.mismatches } });
     }
     if (result.status === 'immutable') throw immutableTagError(repository, result);
     return { digest, tags: allTags, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
@@ -89,6 +99,7 @@ export class ManifestService {
 
   /** Deletes a tag (the manifest stays) or a manifest by digest (its tags go with it). */
   async delete(repository: string, reference: Reference, actor?: string): Promise<void> {
+    await this.writes?.assertWritable();
     const options = await this.tagChange(repository, true, actor);
     if (reference.kind === 'tag') {
       const deleted = await this.store.manifests.deleteTag(repository, reference.tag, options);
@@ -112,6 +123,7 @@ export class ManifestService {
    * MANIFEST_UNKNOWN when there is no such earlier manifest or it is gone (GC may have removed it).
    */
   async rollback(repository: string, tag: string, target: RollbackTarget, actor?: string): Promise<RolledBack> {
+    await this.writes?.assertWritable();
     const digest = await rollbackTarget(this.store, repository, parseTag(tag), target);
     const result = await this.store.manifests.setTag(repository, tag, digest, await this.tagChange(repository, true, actor));
     if (result.status === 'immutable') throw immutableTagError(repository, result);

@@ -58,6 +58,12 @@ export class QuotaService {
     };
   }
 
+  /** The repository's namespace and the store's description of its repositories. */
+  namespaceScope(repository: string): { namespace: string; scope: RepositoryScope } {
+    const namespace = this.namespaceOf(repository);
+    return { namespace, scope: this.scopeOf(namespace) };
+  }
+
   /** The quota a link into the repository must respect, or undefined when its namespace has none. */
   async quotaFor(repository: string): Promise<BlobQuota | undefined> {
     const namespace = this.namespaceOf(repository);
@@ -70,10 +76,25 @@ export class QuotaService {
    * doesn't send bytes that can't be kept. A cheap early answer without a lock; the commit decides.
    */
   async assertRoom(repository: string): Promise<void> {
+    const room = await this.room(repository);
+    if (room && room.remainingBytes <= 0) throw quotaDenied({ ...room.refusal, blobBytes: 0 });
+  }
+
+  /**
+   * What the namespace's quota leaves for more upload bytes now (blobs and unfinished uploads
+   * counted), or undefined when there is no quota. An early answer without a lock: the offset
+   * update checks again under it. `refusal` is the refusal to raise when a chunk needs more.
+   */
+  async room(repository: string): Promise<{ quota: BlobQuota; remainingBytes: number; refusal: QuotaRefusal } | undefined> {
     const quota = await this.quotaFor(repository);
-    if (quota === undefined) return;
-    const usedBytes = await this.store.usage.usage(quota.scope);
-    if (usedBytes >= quota.limitBytes) throw quotaDenied({ status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, blobBytes: 0 });
+    if (quota === undefined) return undefined;
+    const [blobBytes, uploadBytes] = await Promise.all([this.store.usage.usage(quota.scope), this.store.usage.uploadUsage(quota.scope)]);
+    const usedBytes = blobBytes + uploadBytes;
+    return {
+      quota,
+      remainingBytes: quota.limitBytes - usedBytes,
+      refusal: { status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, uploadBytes, blobBytes: 0 },
+    };
   }
 
   /** A namespace's usage, in total and per repository. */
@@ -98,15 +119,21 @@ export class QuotaService {
   }
 }
 
-/** The refusal as the client sees it: DENIED (403), naming the namespace and its quota. */
-export function quotaDenied(refusal: QuotaRefusal): RegistryError {
-  const { namespace, quotaBytes, usedBytes, blobBytes } = refusal;
+/**
+ * The refusal as the client sees it: DENIED (403), naming the namespace and its quota. `what`
+ * says what needed the bytes: a blob being linked (or sent whole), or an upload's chunk; `cutOff`
+ * when a body without Content-Length was cut off past the room (`blobBytes` then counts the byte
+ * that overflowed).
+ */
+export function quotaDenied(refusal: QuotaRefusal, what: 'blob' | 'chunk' = 'blob', cutOff = false): RegistryError {
+  const { namespace, quotaBytes, usedBytes, uploadBytes, blobBytes } = refusal;
+  const uses = `it uses ${formatBytes(usedBytes)}${uploadBytes > 0 ? ` (${formatBytes(uploadBytes)} of it in unfinished uploads)` : ''}`;
   const reason =
     blobBytes === 0
-      ? `namespace ${namespace} is at its storage quota of ${formatBytes(quotaBytes)}: it uses ${formatBytes(usedBytes)}`
-      : `namespace ${namespace} is over its storage quota of ${formatBytes(quotaBytes)}: it uses ${formatBytes(usedBytes)} and this blob needs ${formatBytes(blobBytes)}`;
+      ? `namespace ${namespace} is at its storage quota of ${formatBytes(quotaBytes)}: ${uses}`
+      : `namespace ${namespace} is over its storage quota of ${formatBytes(quotaBytes)}: ${uses} and this ${what} needs ${cutOff ? `more than ${formatBytes(blobBytes - 1)}` : formatBytes(blobBytes)}`;
   // The message carries the reason too: docker and other clients print the message, not the detail.
-  return new RegistryError('DENIED', { status: 403, message: reason, detail: { reason, quotaBytes, usedBytes, blobBytes } });
+  return new RegistryError('DENIED', { status: 403, message: reason, detail: { reason, quotaBytes, usedBytes, ...(uploadBytes > 0 ? { uploadBytes } : {}), blobBytes } });
 }
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

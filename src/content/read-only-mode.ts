@@ -20,6 +20,29 @@ export interface ReadOnlyState {
   updatedAt?: Date;
 }
 
+/**
+ * The one write gate: every operation that changes registry content calls assertWritable first
+ * (uploads, blob and manifest writes, tag rollback, immutable-tag rules, lifecycle runs, and
+ * repository or namespace deletion), whether it comes through /v2, the admin API or the CLI.
+ * It throws the RegistryError /v2 answers (405 UNSUPPORTED, Allow: GET, HEAD); the admin API
+ * answers it as 409 CONFLICT. ReadOnlyMode is the implementation.
+ */
+export interface WriteGate {
+  assertWritable(): Promise<void>;
+}
+
+/**
+ * The refusal of a write in read-only mode: on /v2 405 UNSUPPORTED with `Allow: GET, HEAD`, as
+ * Distribution's maintenance.readonly answers; its own class so the admin API can tell it apart
+ * from other UNSUPPORTED errors (it answers 409 CONFLICT there).
+ */
+export class ReadOnlyError extends RegistryError {
+  constructor(reason: string) {
+    const message = `the registry is in read-only mode for maintenance${reason ? `: ${reason}` : ''}`;
+    super('UNSUPPORTED', { status: 405, message, detail: { reason: message }, headers: { Allow: 'GET, HEAD' } });
+  }
+}
+
 const OFF: ReadOnlyState = { enabled: false, reason: '' };
 
 /**
@@ -27,7 +50,7 @@ const OFF: ReadOnlyState = { enabled: false, reason: '' };
  * metadata store. While it is on, registry writes are refused with 405 UNSUPPORTED and
  * `Allow: GET, HEAD`, as Distribution's `maintenance.readonly` answers; reads keep working.
  */
-export class ReadOnlyMode {
+export class ReadOnlyMode implements WriteGate {
   private cached: { state: ReadOnlyState; until: number } | undefined;
   private loading: Promise<ReadOnlyState> | undefined;
   private generation = 0;
@@ -65,12 +88,10 @@ export class ReadOnlyMode {
     return state;
   }
 
-  /** Throws 405 UNSUPPORTED (Allow: GET, HEAD) while read-only mode is on. */
+  /** Throws {@link ReadOnlyError} (405 UNSUPPORTED, Allow: GET, HEAD) while read-only mode is on. */
   async assertWritable(): Promise<void> {
     const state = await this.state();
-    if (!state.enabled) return;
-    const message = `the registry is in read-only mode for maintenance${state.reason ? `: ${state.reason}` : ''}`;
-    throw new RegistryError('UNSUPPORTED', { status: 405, message, detail: { reason: message }, headers: { Allow: 'GET, HEAD' } });
+    if (state.enabled) throw new ReadOnlyError(state.reason);
   }
 
   private async read(): Promise<ReadOnlyState> {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { RegistryError } from '../errors/index.js';
 import { createDigester, isDigestAlgorithm, type Digest, type DigestAlgorithm, type Digester } from '../oci/index.js';
-import type { BlobRecord, MetadataStore, UploadRecord } from '../metadata/metadata-store.js';
+import type { BlobRecord, MetadataStore, SessionLimits, SessionRefusal, UploadRecord } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import { blobDataPath, uploadDataPath, uploadPrefix } from '../storage/paths.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { quotaDenied, type QuotaService } from './quotas.js';
+import type { WriteGate } from './read-only-mode.js';
 
 /** An inclusive byte range, as Content-Range carries it (distribution-spec, chunked upload). */
 export interface ByteRange {
@@ -19,6 +20,22 @@ export interface ChunkOptions {
   range?: ByteRange;
   /** From Content-Length: the chunk must be exactly this long. */
   length?: number;
+}
+
+/** Caps on unfinished sessions (uploads.maxSessionsPer*; 0 means none). */
+export interface SessionCaps {
+  perPrincipal: number;
+  perNamespace: number;
+}
+
+/** What UploadService enforces besides the protocol; each is off when absent. */
+export interface UploadPolicies {
+  /** Namespace storage quotas: unfinished uploads count, and a chunk must fit what is left. */
+  quotas?: QuotaService;
+  /** The read-only switch every write passes (ReadOnlyMode). */
+  writes?: WriteGate;
+  /** Needs `quotas` for the namespace of a repository. */
+  sessions?: SessionCaps;
 }
 
 /** A finished upload: the blob, and when its session began (for upload-duration metrics). */
@@ -43,15 +60,22 @@ export class UploadService {
   private readonly hashes = new Map<string, { offset: number; digester: Digester }>();
   private readonly mutex = new KeyedMutex();
 
-  /** `quotas`: namespace storage quotas uploads must respect (none when absent). */
+  private readonly quotas: QuotaService | undefined;
+
   constructor(
     private readonly store: MetadataStore,
     private readonly driver: BlobDriver,
-    private readonly quotas?: QuotaService,
-  ) {}
+    private readonly policies: UploadPolicies = {},
+  ) {
+    this.quotas = policies.quotas;
+  }
 
-  /** Opens a session; algorithm from `?digest-algorithm=` (sha256 by default). */
-  async start(repository: string, algorithm = 'sha256'): Promise<UploadRecord> {
+  /**
+   * Opens a session; algorithm from `?digest-algorithm=` (sha256 by default). `openedBy` names
+   * the principal (`user:bob`) for the per-principal cap; absent when access control is off.
+   */
+  async start(repository: string, algorithm = 'sha256', openedBy?: string): Promise<UploadRecord> {
+    await this.policies.writes?.assertWritable();
     if (!isDigestAlgorithm(algorithm)) {
       throw new RegistryError('DIGEST_INVALID', { detail: { algorithm, reason: 'unsupported digest algorithm; use sha256 or sha512' } });
     }
@@ -59,9 +83,13 @@ export class UploadService {
     const id = randomUUID();
     const writer = await this.driver.writer(uploadDataPath(id));
     await writer.commit();
-    const upload = await this.store.uploads.create({ id, repository, algorithm });
+    const created = await this.store.uploads.create({ id, repository, algorithm, ...(openedBy === undefined ? {} : { openedBy }) }, this.sessionLimits(repository));
+    if ('status' in created) {
+      await this.driver.delete(uploadPrefix(id));
+      throw tooManySessions(created, this.quotas?.namespaceScope(repository).namespace ?? repository, openedBy);
+    }
     this.remember(id, 0, createDigester(algorithm));
-    return upload;
+    return created;
   }
 
   /** The session, or BLOB_UPLOAD_UNKNOWN when it is gone or belongs to another repository. */
@@ -75,6 +103,7 @@ export class UploadService {
 
   /** Appends a chunk (PATCH). A chunk that fails part-way changes nothing. */
   async append(repository: string, id: string, body: AsyncIterable<Uint8Array>, options: ChunkOptions): Promise<UploadRecord> {
+    await this.policies.writes?.assertWritable();
     return this.mutex.run(id, async () => this.appendLocked(await this.status(repository, id), body, options));
   }
 
@@ -86,9 +115,11 @@ export class UploadService {
     body: AsyncIterable<Uint8Array> | undefined,
     options: ChunkOptions,
   ): Promise<CompletedUpload> {
+    await this.policies.writes?.assertWritable();
     return this.mutex.run(id, async () => {
       const before = await this.status(repository, id);
-      const upload = body ? await this.appendLocked(before, body, options) : before;
+      // A closing PUT with the whole blob in its body is, for a refusal's words, the blob itself.
+      const upload = body ? await this.appendLocked(before, body, options, before.offset === 0 ? 'blob' : 'chunk', await this.heldSize(repository, digest)) : before;
       const computed = await this.digestOf(upload, digest.algorithm);
       if (computed.toString() !== digest.toString()) {
         // Bad input changes nothing: forget the final chunk; the next write cuts its bytes off.
@@ -99,7 +130,9 @@ export class UploadService {
         throw new RegistryError('DIGEST_INVALID', { detail: { expected: digest.toString(), computed: computed.toString() } });
       }
       // Refused before the bytes move when it can be told now (no lock; the commit decides).
-      const quota = await this.quotas?.quotaFor(repository);
+      // The session's own bytes become the blob: they must not count twice.
+      const namespaceQuota = await this.quotas?.quotaFor(repository);
+      const quota = namespaceQuota && { ...namespaceQuota, closing: id };
       const early = quota && (await this.store.usage.check(quota, digest.toString(), upload.offset));
       if (early) {
         await this.forget(id);
@@ -127,8 +160,8 @@ export class UploadService {
   }
 
   /** A whole blob in one request (POST ?digest=). */
-  async pushMonolithic(repository: string, digest: Digest, body: AsyncIterable<Uint8Array>, options: ChunkOptions): Promise<CompletedUpload> {
-    const upload = await this.start(repository, digest.algorithm);
+  async pushMonolithic(repository: string, digest: Digest, body: AsyncIterable<Uint8Array>, options: ChunkOptions, openedBy?: string): Promise<CompletedUpload> {
+    const upload = await this.start(repository, digest.algorithm, openedBy);
     try {
       return await this.complete(repository, upload.id, digest, body, options);
     } catch (error) {
@@ -139,19 +172,32 @@ export class UploadService {
 
   /** Cancels the session (DELETE); BLOB_UPLOAD_UNKNOWN when there is none. */
   async cancel(repository: string, id: string): Promise<void> {
+    await this.policies.writes?.assertWritable();
     await this.mutex.run(id, async () => {
       await this.status(repository, id);
       await this.forget(id);
     });
   }
 
-  private async appendLocked(upload: UploadRecord, body: AsyncIterable<Uint8Array>, options: ChunkOptions): Promise<UploadRecord> {
+  /**
+   * `held`: the size of the blob the closing request names when its namespace links it already.
+   * Committing it costs nothing, so the request is bounded by that size instead of the quota's
+   * room (a body longer than it can't match the digest anyway).
+   */
+  private async appendLocked(upload: UploadRecord, body: AsyncIterable<Uint8Array>, options: ChunkOptions, what: 'blob' | 'chunk' = 'chunk', held?: number): Promise<UploadRecord> {
     const { range, length } = options;
     if (range && range.start !== upload.offset) throw outOfOrder(upload, `chunk starts at ${range.start}, expected ${upload.offset}`);
     const expected = range ? range.end - range.start + 1 : length;
     if (range && length !== undefined && expected !== length) {
       throw new RegistryError('SIZE_INVALID', { detail: { reason: `Content-Range covers ${expected} bytes but Content-Length is ${length}` } });
     }
+    // Unfinished uploads count against the namespace's quota: a chunk announced larger than the
+    // room left is refused before a byte is read, a stream is cut off once it passes the room.
+    const room = held === undefined ? await this.quotas?.room(upload.repository) : undefined;
+    const bound = held === undefined ? undefined : Math.max(held - upload.offset, 0);
+    if (bound !== undefined && expected !== undefined && expected > bound) throw longerThanBlob(held ?? 0);
+    if (room && expected !== undefined && expected > room.remainingBytes) throw quotaDenied({ ...room.refusal, blobBytes: expected }, what);
+    const roomBytes = room && Math.max(room.remainingBytes, 0);
     const state = this.hashes.get(upload.id);
     const digester = state?.offset === upload.offset ? state.digester.copy() : undefined;
     const writer = await this.driver.writer(uploadDataPath(upload.id), { offset: upload.offset });
@@ -171,6 +217,8 @@ export class UploadService {
       for await (const chunk of body) {
         received += chunk.length;
         if (expected !== undefined && received > expected) throw sizeMismatch(expected, received, 'more');
+        if (room && roomBytes !== undefined && received > roomBytes) throw quotaDenied({ ...room.refusal, blobBytes: received }, what, true);
+        if (bound !== undefined && received > bound) throw longerThanBlob(held ?? 0);
         digester?.update(chunk);
         batch.push(chunk);
         batched += chunk.length;
@@ -185,7 +233,11 @@ export class UploadService {
       throw error;
     }
     const offset = upload.offset + received;
-    if (received > 0 && !(await this.store.uploads.advance(upload.id, upload.offset, offset))) {
+    // Checked again under the namespace's lock: another upload may have taken the room meanwhile.
+    // Refused, the bytes are not recorded and the next writer cuts them off.
+    const advanced = received > 0 ? await this.store.uploads.advance(upload.id, upload.offset, offset, room?.quota) : true;
+    if (advanced !== true && advanced !== false) throw quotaDenied({ ...advanced, blobBytes: received }, what);
+    if (!advanced) {
       throw outOfOrder(await this.status(upload.repository, upload.id), 'another request moved this upload on');
     }
     if (digester) this.remember(upload.id, offset, digester);
@@ -230,6 +282,20 @@ export class UploadService {
     await this.driver.move(from, target);
   }
 
+  /** The size of `digest` when the repository's namespace has a quota and links the blob already. */
+  private async heldSize(repository: string, digest: Digest): Promise<number | undefined> {
+    const quota = await this.quotas?.quotaFor(repository);
+    return quota && this.store.usage.linkedSize(quota.scope, digest.toString());
+  }
+
+  /** The caps a new session in `repository` must respect, or undefined when there are none. */
+  private sessionLimits(repository: string): SessionLimits | undefined {
+    const caps = this.policies.sessions;
+    if (!caps || !this.quotas || (caps.perNamespace === 0 && caps.perPrincipal === 0)) return undefined;
+    const uncapped = (limit: number): number => (limit === 0 ? Number.POSITIVE_INFINITY : limit);
+    return { ...this.quotas.namespaceScope(repository), perNamespace: uncapped(caps.perNamespace), perPrincipal: uncapped(caps.perPrincipal) };
+  }
+
   private remember(id: string, offset: number, digester: Digester): void {
     this.hashes.delete(id);
     this.hashes.set(id, { offset, digester });
@@ -253,6 +319,21 @@ function outOfOrder(upload: UploadRecord, reason: string): RegistryError {
     detail: { reason, offset: upload.offset },
     headers: { Range: `0-${Math.max(upload.offset - 1, 0)}`, 'Docker-Upload-UUID': upload.id },
   });
+}
+
+/**
+ * 429 TOOMANYREQUESTS: the condition clears by itself as sessions complete, are cancelled or
+ * expire (gc.uploadTtlSeconds), which is what 429 tells a client; DENIED would say it lacks rights.
+ */
+function tooManySessions(refusal: SessionRefusal, namespace: string, openedBy: string | undefined): RegistryError {
+  const holder = refusal.of === 'namespace' ? `namespace ${namespace}` : (openedBy ?? 'this principal');
+  const setting = refusal.of === 'namespace' ? 'uploads.maxSessionsPerNamespace' : 'uploads.maxSessionsPerPrincipal';
+  const reason = `${holder} has ${refusal.open} unfinished upload sessions, the most allowed (${setting}); finish or cancel some first`;
+  return new RegistryError('TOOMANYREQUESTS', { message: reason, detail: { reason, limit: refusal.limit, open: refusal.open } });
+}
+
+function longerThanBlob(size: number): RegistryError {
+  return new RegistryError('SIZE_INVALID', { detail: { reason: `the upload is longer than the blob its digest names (${size} bytes)` } });
 }
 
 function sizeMismatch(expected: number, received: number, direction: 'more' | 'fewer'): RegistryError {

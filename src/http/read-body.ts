@@ -3,7 +3,10 @@ import { RegistryError } from '../errors/index.js';
 import { parseContentLength } from './headers.js';
 
 function tooLarge(limit: number): RegistryError {
-  return new RegistryError('SIZE_INVALID', { status: 413, detail: { reason: `manifests may be at most ${limit} bytes`, limit } });
+  // The table's message ("provided length did not match content length") would misstate it, and
+  // clients print the message: say the body is too large.
+  const reason = `the manifest is too large: at most ${limit} bytes are accepted`;
+  return new RegistryError('SIZE_INVALID', { status: 413, message: reason, detail: { reason, limit } });
 }
 
 /**

@@ -7,6 +7,8 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import type { RegistryServices, V2Context } from './context.js';
 import { registerAdminApi } from './api/admin-api.js';
+import { ApiError } from './api/api-error.js';
+import { API_PREFIX } from './api/api-route.js';
 import type { AuthServices } from './auth/auth-deps.js';
 import { UNCHECKED } from './auth/identity.js';
 import { passV2Gate } from './auth/v2-gate.js';
@@ -18,6 +20,7 @@ import { registerOidcRoutes } from './routes/oidc.js';
 import { registerTokenRoutes } from './routes/token.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
+import { badUrlError } from './bad-url.js';
 import { parseV2Path, type V2Target } from './v2-path.js';
 
 /** What the HTTP layer needs from the composition root. */
@@ -104,6 +107,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Repository names are not router parameters (they hold slashes); /v2 is parsed by v2-path.ts.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
     forceCloseConnections: 'idle',
+    // A URL the router can't decode gets the registry's (or the admin API's) error envelope.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code !== 'FST_ERR_BAD_URL') return sendError(reply, toRegistryError(error, request));
+      if (request.url.startsWith(`${API_PREFIX}/`)) {
+        const refusal = new ApiError('INVALID_REQUEST', 'the URL holds percent-encoding that does not decode to UTF-8');
+        return (reply as FastifyReply).code(refusal.status).header('Content-Type', 'application/json').send(JSON.stringify(refusal.body()));
+      }
+      reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+      return sendError(reply, badUrlError(request.method, request.url));
+    },
     // X-Forwarded-For / -Proto are believed only from these proxies (request.ip, request.protocol).
     ...(deps.config.auth.trustedProxies.length > 0 ? { trustProxy: deps.config.auth.trustedProxies } : {}),
     ...(deps.tls ? { https: deps.tls } : {}),
@@ -149,7 +162,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       throw new RegistryError('UNSUPPORTED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
     }
     const identity = deps.auth.mode === 'none' ? UNCHECKED : await passV2Gate(deps.auth, request, target);
-    if (request.method !== 'GET' && request.method !== 'HEAD') await deps.services.readOnly.assertWritable();
     if (target.kind === 'manifest' && request.method === 'GET') await limitManifestPulls(deps.auth, identity.kind === 'anonymous' ? undefined : identity.name, request.ip);
     await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query), identity, audit: deps.auth.audit });
   };

@@ -48,7 +48,7 @@ export function buildLifecycle(config: Config, parts: LifecycleParts, logger: Sc
     exclusive: new Exclusive(parts.store.leases),
     ...(parts.readOnly ? { readOnly: parts.readOnly } : {}),
   });
-  const admin = new LifecycleAdmin({ store: parts.store, access: parts.access, audit: parts.audit, planner, runner });
+  const admin = new LifecycleAdmin({ store: parts.store, access: parts.access, audit: parts.audit, planner, runner, ...(parts.readOnly ? { writes: parts.readOnly } : {}) });
   const seconds = config.lifecycle.intervalSeconds;
   const schedule = seconds > 0 ? scheduleLifecycle(runner, seconds * 1000, logger) : undefined;
   return {

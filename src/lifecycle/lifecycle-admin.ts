@@ -11,6 +11,7 @@ import type { AuditLog } from '../auth/audit-log.js';
 import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/management/acting.js';
 import { invalid, ManagementError } from '../auth/management/management-error.js';
 import { grantedActions, principalName } from '../auth/principal.js';
+import type { WriteGate } from '../content/read-only-mode.js';
 import type { LifecyclePolicyRecord, PolicyScopeKind } from '../metadata/lifecycle-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { isRepositoryName } from '../oci/index.js';
@@ -25,6 +26,8 @@ export interface LifecycleAdminDeps {
   audit: AuditLog;
   planner: LifecyclePlanner;
   runner: LifecycleRunner;
+  /** The read-only gate a run on demand passes (a scheduled run skips quietly instead). */
+  writes?: WriteGate;
 }
 
 /** A stored policy as the API shows it: the document parsed back. */
@@ -91,6 +94,7 @@ export class LifecycleAdmin {
   /** Runs every stored policy now (admins only), audited as lifecycle.run. */
   async run(by: Acting): Promise<LifecycleRunReport> {
     if (!isSystemAdmin(by.principal)) throw this.log.denied(by, 'lifecycle.run', '*', 'only admins may run the lifecycle policies by hand');
+    await this.deps.writes?.assertWritable();
     const report = await this.deps.runner.run().catch((error: unknown) => {
       throw error instanceof LeaseBusyError ? new ManagementError('conflict', error.message, { holder: error.holder }) : error;
     });

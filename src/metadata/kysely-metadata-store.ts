@@ -47,7 +47,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.repositories = new KyselyRepositoryStore(db);
     this.blobs = new KyselyBlobStore(db, rowLocks);
     this.manifests = new KyselyManifestStore(db, rowLocks);
-    this.uploads = new KyselyUploadStore(db);
+    this.uploads = new KyselyUploadStore(db, rowLocks);
     this.accounts = new KyselyAccountStore(db);
     this.namespaces = new KyselyNamespaceStore(db);
     this.credentials = new KyselyCredentialStore(db);

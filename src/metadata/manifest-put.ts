@@ -8,7 +8,7 @@
  * finds the row gone and reports it missing. SQLite runs one write transaction at a time.
  */
 import type { Kysely } from 'kysely';
-import type { ManifestInput, PutManifestResult } from './metadata-store.js';
+import type { ManifestInput, PutManifestResult, SizeMismatch } from './metadata-store.js';
 import { ensureRepositoryId, findRepositoryId } from './repository-store.js';
 import type { Database, ManifestReferencesTable } from './schema.js';
 import { immutableRefusal, movesTo, recordTagChanges } from './tag-changes.js';
@@ -35,6 +35,10 @@ export async function putManifest(
     if (missingBlobs.length > 0 || missingManifests.length > 0) {
       return { status: 'missing', blobs: missingBlobs, manifests: missingManifests };
     }
+    // A descriptor's size is the stored content's size (image-spec, descriptor): a client trusts
+    // it to bound what it reads, so a wrong one is refused here, where the links were just found.
+    const mismatches = input.declaredSizes ? sizeMismatches(input.declaredSizes, new Map([...(await blobSizes(trx, blobs)), ...present])) : [];
+    if (mismatches.length > 0) return { status: 'size-mismatch', mismatches };
 
     const repositoryId = existingId ?? (await ensureRepositoryId(trx, input.repository));
     // Before writing anything: a refused tag move must leave the manifest unstored too.
@@ -100,27 +104,48 @@ export async function bumpTagsVersion(trx: Kysely<Database>, repositoryId: numbe
     .execute();
 }
 
-/** Which of `digests` the repository has in `table`, share-locked when `rowLocks`. */
+/**
+ * Which of `digests` the repository has in `table`, share-locked when `rowLocks`, with the stored
+ * manifest's size (manifests; a blob link has no size of its own, see blobSizes).
+ */
 async function presentDigests(
   trx: Kysely<Database>,
   table: 'repository_blobs' | 'manifests',
   repositoryId: number | undefined,
   digests: string[],
   rowLocks: boolean,
-): Promise<Set<string>> {
-  const found = new Set<string>();
+): Promise<Map<string, number | undefined>> {
+  const found = new Map<string, number | undefined>();
   if (repositoryId === undefined) return found;
   for (const batch of batches(digests)) {
-    const rows = await trx
-      .selectFrom(table)
-      .select('digest')
-      .where('repository_id', '=', repositoryId)
-      .where('digest', 'in', batch)
-      .$if(rowLocks, (q) => q.forShare())
-      .execute();
-    for (const row of rows) found.add(row.digest);
+    if (table === 'manifests') {
+      const rows = await trx.selectFrom('manifests').select(['digest', 'size']).where('repository_id', '=', repositoryId).where('digest', 'in', batch).$if(rowLocks, (q) => q.forShare()).execute();
+      for (const row of rows) found.set(row.digest, Number(row.size));
+    } else {
+      const rows = await trx.selectFrom('repository_blobs').select('digest').where('repository_id', '=', repositoryId).where('digest', 'in', batch).$if(rowLocks, (q) => q.forShare()).execute();
+      for (const row of rows) found.set(row.digest, undefined);
+    }
   }
   return found;
+}
+
+/** The sizes of committed blobs. Unlocked: a digest's size never changes, and the links are locked. */
+async function blobSizes(trx: Kysely<Database>, digests: string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for (const batch of batches(digests)) {
+    const rows = await trx.selectFrom('blobs').select(['digest', 'size']).where('digest', 'in', batch).execute();
+    for (const row of rows) sizes.set(row.digest, Number(row.size));
+  }
+  return sizes;
+}
+
+function sizeMismatches(declared: ReadonlyMap<string, number>, stored: ReadonlyMap<string, number | undefined>): SizeMismatch[] {
+  const mismatches: SizeMismatch[] = [];
+  for (const [digest, size] of declared) {
+    const actual = stored.get(digest);
+    if (actual !== undefined && actual !== size) mismatches.push({ digest, declared: size, stored: actual });
+  }
+  return mismatches;
 }
 
 function reference(

@@ -5,7 +5,7 @@ import type { LifecycleStore } from './lifecycle-store.js';
 import type { SettingsStore } from './settings-store.js';
 import type { TagChangeOptions } from './tag-changes.js';
 import type { ImmutableTagRefusal, ImmutableTagRuleStore, TagHistoryStore } from './tag-history-store.js';
-import type { BlobQuota, QuotaRefusal, UsageStore } from './usage-store.js';
+import type { BlobQuota, QuotaRefusal, RepositoryScope, UsageStore } from './usage-store.js';
 
 /**
  * MetadataStore: everything except blob bytes — repositories, which blobs each repository may
@@ -124,6 +124,8 @@ export interface ManifestInput extends TagChangeOptions {
   blobs: string[];
   /** Digests of child manifests (an index's `manifests`) that must exist in the repository. */
   manifests: string[];
+  /** The sizes the manifest declares for `blobs` and `manifests`; each must match what is stored. */
+  declaredSizes?: ReadonlyMap<string, number>;
   /** Tags to point at this manifest in the same transaction. */
   tags: string[];
 }
@@ -146,7 +148,18 @@ export interface ReferrerRecord {
 }
 
 /** The outcome of {@link ManifestStore.put}: stored, or refused naming what is missing. */
-export type PutManifestResult = { status: 'stored' } | { status: 'missing'; blobs: string[]; manifests: string[] } | ImmutableTagRefusal;
+export type PutManifestResult =
+  | { status: 'stored' }
+  | { status: 'missing'; blobs: string[]; manifests: string[] }
+  | { status: 'size-mismatch'; mismatches: SizeMismatch[] }
+  | ImmutableTagRefusal;
+
+/** A descriptor whose declared size is not the size of the blob or manifest stored under its digest. */
+export interface SizeMismatch {
+  digest: string;
+  declared: number;
+  stored: number;
+}
 
 /** The outcome of {@link ManifestStore.setTag}. */
 export type SetTagResult = { status: 'tagged' } | { status: 'unchanged' } | { status: 'unknown' } | ImmutableTagRefusal;
@@ -156,7 +169,8 @@ export interface ManifestStore {
   /**
    * Stores the manifest and points its tags at it, in one transaction — but only when every
    * referenced blob is linked and every child manifest exists in the repository; otherwise
-   * nothing changes and the missing digests are returned. Repeating a put is harmless; two puts of
+   * nothing changes and the missing digests are returned; likewise when a declared size
+   * (`declaredSizes`) is not the stored one. Repeating a put is harmless; two puts of
    * the same tag both succeed and the tag ends on one of them. Every tag it moves is recorded in
    * the tag history; moving a tag an `immutable` rule protects refuses the whole put.
    */
@@ -200,17 +214,53 @@ export interface UploadRecord {
   offset: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Who opened it (`user:bob`, `robot:ci`); absent when access control is off. */
+  openedBy?: string;
+}
+
+/** A session to open. */
+export interface NewUpload {
+  id: string;
+  repository: string;
+  algorithm: string;
+  openedBy?: string;
+}
+
+/** Caps on open sessions a new one must respect (uploads.maxSessionsPer*). */
+export interface SessionLimits {
+  /** The repository's namespace, for the lock, and its repositories. */
+  namespace: string;
+  scope: RepositoryScope;
+  perNamespace: number;
+  /** Applies to sessions of the same `openedBy`; none for a session without one. */
+  perPrincipal: number;
+}
+
+/** A session refused because a cap is reached; nothing was created. */
+export interface SessionRefusal {
+  status: 'too-many-sessions';
+  of: 'namespace' | 'principal';
+  limit: number;
+  /** Sessions open now. */
+  open: number;
 }
 
 /** Upload sessions, shared by every node. */
 export interface UploadStore {
-  create(upload: { id: string; repository: string; algorithm: string }): Promise<UploadRecord>;
+  /**
+   * Opens a session. With `limits`, refused (nothing created) when the namespace or the opener
+   * already has that many open sessions; the count and the insert share one transaction.
+   */
+  create(upload: NewUpload): Promise<UploadRecord>;
+  create(upload: NewUpload, limits: SessionLimits | undefined): Promise<UploadRecord | SessionRefusal>;
   get(id: string): Promise<UploadRecord | undefined>;
   /**
    * Moves the offset from `expected` to `offset` (compare-and-set), so two PATCHes racing on one
    * session can't both win. False when the offset was no longer `expected` or the session is gone.
+   * With a `quota`, a move forward is refused (nothing changed) when the namespace's blobs and
+   * unfinished uploads would exceed it; the check and the update share one transaction.
    */
-  advance(id: string, expected: number, offset: number): Promise<boolean>;
+  advance(id: string, expected: number, offset: number, quota?: BlobQuota): Promise<boolean | QuotaRefusal>;
   /** Removes the session; false when it did not exist. */
   delete(id: string): Promise<boolean>;
 }

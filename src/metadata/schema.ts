@@ -81,6 +81,8 @@ export interface UploadsTable {
   offset: number;
   created_at: number;
   updated_at: number;
+  /** Who opened the session (`user:bob`, `robot:ci`); null when access control is off. */
+  opened_by: string | null;
 }
 
 /** Every table of the metadata database. */

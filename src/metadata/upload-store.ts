@@ -1,16 +1,41 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { UploadRecord, UploadStore } from './metadata-store.js';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import type { NewUpload, SessionLimits, SessionRefusal, UploadRecord, UploadStore } from './metadata-store.js';
 import type { Database, UploadsTable } from './schema.js';
+import { checkUploadRoom, nameInScope, type BlobQuota, type QuotaRefusal } from './usage-store.js';
 
-/** Upload sessions through Kysely. */
+/**
+ * Upload sessions through Kysely. `rowLocks` is true on PostgreSQL: the session caps and the
+ * quota checks of a growing upload take transaction-scoped advisory locks, so two sessions
+ * can't both pass one count; SQLite runs one writer at a time and needs none.
+ */
 export class KyselyUploadStore implements UploadStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly rowLocks = false,
+  ) {}
 
-  async create(upload: { id: string; repository: string; algorithm: string }): Promise<UploadRecord> {
+  async create(upload: NewUpload): Promise<UploadRecord>;
+  async create(upload: NewUpload, limits: SessionLimits | undefined): Promise<UploadRecord | SessionRefusal>;
+  async create(upload: NewUpload, limits?: SessionLimits): Promise<UploadRecord | SessionRefusal> {
     const now = Date.now();
-    const row = { ...upload, offset: 0, created_at: now, updated_at: now };
-    await this.db.insertInto('uploads').values(row).execute();
-    return toRecord(row);
+    const row = { id: upload.id, repository: upload.repository, algorithm: upload.algorithm, offset: 0, created_at: now, updated_at: now, opened_by: upload.openedBy ?? null };
+    if (!limits) {
+      await this.db.insertInto('uploads').values(row).execute();
+      return toRecord(row);
+    }
+    return this.db.transaction().execute(async (trx) => {
+      // Namespace first, then principal: every creator takes them in this order, so no deadlock.
+      if (this.rowLocks) await lock(trx, `:berth-uploads:${limits.namespace}`);
+      const inNamespace = await countSessions(trx, () => nameInScope('uploads.repository', limits.scope));
+      if (inNamespace >= limits.perNamespace) return { status: 'too-many-sessions', of: 'namespace', limit: limits.perNamespace, open: inNamespace } as const;
+      if (upload.openedBy !== undefined) {
+        if (this.rowLocks) await lock(trx, `:berth-uploads-by:${upload.openedBy}`);
+        const opened = await countSessions(trx, (eb) => eb('opened_by', '=', upload.openedBy ?? ''));
+        if (opened >= limits.perPrincipal) return { status: 'too-many-sessions', of: 'principal', limit: limits.perPrincipal, open: opened } as const;
+      }
+      await trx.insertInto('uploads').values(row).execute();
+      return toRecord(row);
+    });
   }
 
   async get(id: string): Promise<UploadRecord | undefined> {
@@ -18,16 +43,19 @@ export class KyselyUploadStore implements UploadStore {
     return row && toRecord(row);
   }
 
-  async advance(id: string, expected: number, offset: number): Promise<boolean> {
+  async advance(id: string, expected: number, offset: number, quota?: BlobQuota): Promise<boolean | QuotaRefusal> {
     // Compare-and-set in one statement: of two PATCHes from the same offset, one updates the row
     // and the other finds its `offset = expected` condition false.
-    const result = await this.db
-      .updateTable('uploads')
-      .set({ offset, updated_at: Date.now() })
-      .where('id', '=', id)
-      .where('offset', '=', expected)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    const update = async (db: Kysely<Database>): Promise<boolean> => {
+      const result = await db.updateTable('uploads').set({ offset, updated_at: Date.now() }).where('id', '=', id).where('offset', '=', expected).executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    };
+    if (!quota || offset <= expected) return update(this.db);
+    return this.db.transaction().execute(async (trx) => {
+      // The usage counts this session at its old offset; the chunk adds the difference.
+      const refusal = await checkUploadRoom(trx, quota, offset - expected, this.rowLocks);
+      return refusal ?? update(trx);
+    });
   }
 
   async delete(id: string): Promise<boolean> {
@@ -36,13 +64,25 @@ export class KyselyUploadStore implements UploadStore {
   }
 }
 
+/** Open sessions matching `condition`. */
+async function countSessions(trx: Kysely<Database>, condition: (eb: ExpressionBuilder<Database, 'uploads'>) => Expression<SqlBool>): Promise<number> {
+  const row = await trx.selectFrom('uploads').select(sql<number>`count(*)`.as('n')).where(condition).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function lock(trx: Kysely<Database>, key: string): Promise<void> {
+  // current_schema() keeps registries sharing one PostgreSQL server (in their own schemas) apart.
+  await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ${key}::text))`.execute(trx);
+}
+
 function toRecord(row: Selectable<UploadsTable>): UploadRecord {
   return {
     id: row.id,
     repository: row.repository,
     algorithm: row.algorithm,
-    offset: row.offset,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
+    offset: Number(row.offset),
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+    ...(row.opened_by === null ? {} : { openedBy: row.opened_by }),
   };
 }

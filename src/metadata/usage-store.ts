@@ -7,7 +7,7 @@
  * The store doesn't know how names map to namespaces (auth.namespaces.depth and .root decide
  * that): content/quotas.ts describes a namespace's repositories as a {@link RepositoryScope}.
  */
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -30,6 +30,8 @@ export interface BlobQuota {
   namespace: string;
   scope: RepositoryScope;
   limitBytes: number;
+  /** The upload session a commit closes: its bytes become the blob, so they don't count twice. */
+  closing?: string;
 }
 
 /** A link refused because the namespace would exceed its quota; nothing was changed. */
@@ -37,9 +39,11 @@ export interface QuotaRefusal {
   status: 'over-quota';
   namespace: string;
   quotaBytes: number;
-  /** What the namespace uses now. */
+  /** What the namespace uses now (blobs and unfinished uploads). */
   usedBytes: number;
-  /** What the refused blob would have added. */
+  /** The part of usedBytes held by unfinished upload sessions. */
+  uploadBytes: number;
+  /** What the refused blob (or chunk) would have added. */
   blobBytes: number;
 }
 
@@ -53,6 +57,10 @@ export interface RepositoryUsage {
 export interface UsageStore {
   /** Bytes of the distinct blobs linked in the scope's repositories. */
   usage(scope: RepositoryScope): Promise<number>;
+  /** Bytes received so far by the unfinished upload sessions of the scope's repositories. */
+  uploadUsage(scope: RepositoryScope): Promise<number>;
+  /** The blob's size when a repository of the scope links it (then linking it again costs nothing). */
+  linkedSize(scope: RepositoryScope, digest: string): Promise<number | undefined>;
   /** Bytes linked by each repository of the scope (a shared blob counts in each), by name. */
   repositoryUsage(scope: RepositoryScope): Promise<RepositoryUsage[]>;
   /**
@@ -70,13 +78,30 @@ export class KyselyUsageStore implements UsageStore {
     return namespaceUsage(this.db, scope);
   }
 
+  async uploadUsage(scope: RepositoryScope): Promise<number> {
+    return openUploadBytes(this.db, scope);
+  }
+
+  async linkedSize(scope: RepositoryScope, digest: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('repository_blobs')
+      .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+      .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+      .select('blobs.size')
+      .where('repository_blobs.digest', '=', digest)
+      .where(nameInScope('repositories.name', scope))
+      .limit(1)
+      .executeTakeFirst();
+    return row && Number(row.size);
+  }
+
   async repositoryUsage(scope: RepositoryScope): Promise<RepositoryUsage[]> {
     const rows = await this.db
       .selectFrom('repositories')
       .innerJoin('repository_blobs', 'repository_blobs.repository_id', 'repositories.id')
       .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
       .select(['repositories.name as repository', sql<number>`cast(sum(blobs.size) as bigint)`.as('bytes')])
-      .where((eb) => inScope(eb, scope))
+      .where(nameInScope('repositories.name', scope))
       .groupBy('repositories.name')
       .orderBy('repositories.name')
       .execute();
@@ -97,22 +122,52 @@ export class KyselyUsageStore implements UsageStore {
  * link. SQLite runs one writer at a time, so it needs none.
  */
 export async function checkQuota(trx: Kysely<Database>, quota: BlobQuota, digest: string, size: number, lock: boolean): Promise<QuotaRefusal | undefined> {
-  if (lock) {
-    // current_schema() keeps registries sharing one PostgreSQL server (in their own schemas) apart.
-    await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ${`:berth-quota:${quota.namespace}`}::text))`.execute(trx);
-  }
+  if (lock) await lockNamespace(trx, quota.namespace);
   const linked = await trx
     .selectFrom('repository_blobs')
     .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
     .select('repository_blobs.digest')
     .where('repository_blobs.digest', '=', digest)
-    .where((eb) => inScope(eb, quota.scope))
+    .where(nameInScope('repositories.name', quota.scope))
     .limit(1)
     .executeTakeFirst();
   if (linked) return undefined;
-  const usedBytes = await namespaceUsage(trx, quota.scope);
+  return roomFor(trx, quota, size);
+}
+
+/**
+ * Inside an upload's offset update: undefined when `growBy` more bytes of unfinished upload keep
+ * the namespace within its quota, the refusal otherwise. Unfinished uploads hold disk like blobs
+ * (for up to gc.uploadTtlSeconds), so they count; the lock is the one commits take.
+ */
+export async function checkUploadRoom(trx: Kysely<Database>, quota: BlobQuota, growBy: number, lock: boolean): Promise<QuotaRefusal | undefined> {
+  if (lock) await lockNamespace(trx, quota.namespace);
+  return roomFor(trx, quota, growBy);
+}
+
+/** The namespace's transaction-scoped advisory lock (PostgreSQL), shared by links and uploads. */
+async function lockNamespace(trx: Kysely<Database>, namespace: string): Promise<void> {
+  // current_schema() keeps registries sharing one PostgreSQL server (in their own schemas) apart.
+  await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ${`:berth-quota:${namespace}`}::text))`.execute(trx);
+}
+
+async function roomFor(trx: Kysely<Database>, quota: BlobQuota, size: number): Promise<QuotaRefusal | undefined> {
+  const blobBytes = await namespaceUsage(trx, quota.scope);
+  const uploadBytes = await openUploadBytes(trx, quota.scope, quota.closing);
+  const usedBytes = blobBytes + uploadBytes;
   if (usedBytes + size <= quota.limitBytes) return undefined;
-  return { status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, blobBytes: size };
+  return { status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, uploadBytes, blobBytes: size };
+}
+
+/** Recorded offsets of the scope's open upload sessions, leaving out `except`. */
+async function openUploadBytes(db: Kysely<Database>, scope: RepositoryScope, except?: string): Promise<number> {
+  const row = await db
+    .selectFrom('uploads')
+    .select(sql<number>`cast(coalesce(sum(${sql.ref('uploads.offset')}), 0) as bigint)`.as('bytes'))
+    .where(nameInScope('uploads.repository', scope))
+    .$if(except !== undefined, (q) => q.where('uploads.id', '!=', except ?? ''))
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
 }
 
 /** Bytes of the distinct blobs linked in the scope's repositories. */
@@ -126,26 +181,28 @@ async function namespaceUsage(db: Kysely<Database>, scope: RepositoryScope): Pro
         .selectFrom('repository_blobs')
         .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
         .select('repository_blobs.digest')
-        .where((inner) => inScope(inner, scope)),
+        .where(nameInScope('repositories.name', scope)),
     )
     .executeTakeFirstOrThrow();
   return Number(row.bytes);
 }
 
 /**
- * The scope as a condition on repositories.name. Prefixes are compared as a range, not with LIKE
- * (names may hold '_', a LIKE wildcard): `team/` ≤ name < `team0`, '0' being '/' + 1. Names are
- * compared in byte order (BINARY in SQLite, collate "C" in PostgreSQL), so the range is exact.
+ * The scope as a condition on a name column (repositories.name, or uploads.repository for open
+ * sessions). Prefixes are compared as a range, not with LIKE (names may hold '_', a LIKE
+ * wildcard): `team/` ≤ name < `team0`, '0' being '/' + 1. Names are compared in byte order
+ * (BINARY in SQLite, collate "C" in PostgreSQL), so the range is exact.
  */
-function inScope(eb: ExpressionBuilder<Database, 'repositories'>, scope: RepositoryScope): Expression<SqlBool> {
-  const matches: Expression<SqlBool>[] = [];
+export function nameInScope(column: 'repositories.name' | 'uploads.repository', scope: RepositoryScope): RawBuilder<SqlBool> {
+  const name = sql.ref(column);
+  const matches: RawBuilder<SqlBool>[] = [];
   const { prefix } = scope;
   if (prefix !== undefined && prefix.endsWith('/')) {
-    const range: Expression<SqlBool>[] = [eb('repositories.name', '>=', prefix), eb('repositories.name', '<', `${prefix.slice(0, -1)}0`)];
+    const range = [sql<SqlBool>`${name} >= ${prefix}`, sql<SqlBool>`${name} < ${`${prefix.slice(0, -1)}0`}`];
     // '%/%' is a constant pattern: what it tests is the rest of the name, not the prefix.
-    if (scope.directChildren) range.push(sql<SqlBool>`substr(repositories.name, ${sql.lit(prefix.length + 1)}) not like '%/%'`);
-    matches.push(eb.and(range));
+    if (scope.directChildren) range.push(sql<SqlBool>`substr(${name}, ${sql.lit(prefix.length + 1)}) not like '%/%'`);
+    matches.push(sql<SqlBool>`(${sql.join(range, sql` and `)})`);
   }
-  if (scope.rootNames) matches.push(eb('repositories.name', 'not like', '%/%'));
-  return matches.length > 0 ? eb.or(matches) : sql<SqlBool>`1 = 0`;
+  if (scope.rootNames) matches.push(sql<SqlBool>`${name} not like '%/%'`);
+  return matches.length > 0 ? sql<SqlBool>`(${sql.join(matches, sql` or `)})` : sql<SqlBool>`1 = 0`;
 }

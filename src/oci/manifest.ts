@@ -18,6 +18,8 @@ export interface ParsedManifest {
   blobs: string[];
   /** Child manifests (index entries) the repository must hold. */
   manifests: string[];
+  /** The size each of `blobs` and `manifests` is declared with (checked against what is stored). */
+  declaredSizes: Map<string, number>;
   subject?: Descriptor;
   /** For the referrers API: artifactType, else (image manifests) the config media type. */
   artifactType?: string;
@@ -84,6 +86,17 @@ function resolveMediaType(doc: Json, contentType: string | undefined): string {
   return mediaType;
 }
 
+/** Each digest's declared size; one digest declared with two sizes can't be right for both. */
+function declaredSizes(descriptors: Descriptor[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const { digest, size } of descriptors) {
+    const earlier = sizes.get(digest);
+    if (earlier !== undefined && earlier !== size) throw invalid(`size mismatch: ${digest} is declared as both ${earlier} and ${size} bytes`, { digest, sizes: [earlier, size] });
+    sizes.set(digest, size);
+  }
+  return sizes;
+}
+
 /**
  * Parses and validates manifest bytes pushed with the given (bare) Content-Type.
  * Throws MANIFEST_INVALID with a detail naming the first problem found.
@@ -113,17 +126,19 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
       ...common,
       blobs: [],
       manifests: children.map((d) => d.digest),
+      declaredSizes: declaredSizes(children),
       ...(artifactType ? { artifactType } : {}),
     };
   }
   if (doc.manifests !== undefined) throw invalid('an image manifest must not have "manifests"');
   const config = parseDescriptor(doc.config, 'config');
   const layers = parseDescriptorList(doc.layers, 'layers');
-  const blobs = [config.digest, ...layers.filter((l) => !isForeignLayer(l.mediaType)).map((l) => l.digest)];
+  const required = [config, ...layers.filter((l) => !isForeignLayer(l.mediaType))];
   return {
     ...common,
-    blobs: [...new Set(blobs)],
+    blobs: [...new Set(required.map((d) => d.digest))],
     manifests: [],
+    declaredSizes: declaredSizes(required),
     artifactType: artifactType || config.mediaType,
   };
 }

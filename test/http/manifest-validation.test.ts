@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { content, descriptor, imageIndex, imageManifest, pushBlob, pushImage, putManifest, randomBlob, type Content } from '../support/fixtures.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { assertError, streamOf, streamedInit } from '../support/spec-http.js';
+import { assertError, assertWordedError, streamOf, streamedInit } from '../support/spec-http.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -21,6 +21,12 @@ describe('manifest validation', () => {
   async function assertNotStored(name: string, digest: string, tag: string): Promise<void> {
     assert.equal((await fetch(manifestUrl(name, digest), { method: 'HEAD' })).status, 404);
     assert.equal((await fetch(manifestUrl(name, tag), { method: 'HEAD' })).status, 404);
+  }
+
+  /** 413 SIZE_INVALID saying the manifest is too large (not the table's "provided length did not match"). */
+  async function assertTooLarge(response: Response): Promise<void> {
+    const error = await assertWordedError(response, 413, 'SIZE_INVALID', `the manifest is too large: at most ${LIMIT} bytes are accepted`);
+    assert.deepEqual(error.detail, { reason: error.message, limit: LIMIT });
   }
 
   async function tagsOf(name: string): Promise<string[]> {
@@ -127,7 +133,7 @@ describe('manifest validation', () => {
     await pushBlob(registry.url, 'val/big', config);
     await pushBlob(registry.url, 'val/big', layer);
     const manifest = paddedManifest(config, layer, LIMIT + 1);
-    await assertError(await putManifest(registry.url, 'val/big', 'too-big', manifest, OCI_MANIFEST), 413, 'SIZE_INVALID');
+    await assertTooLarge(await putManifest(registry.url, 'val/big', 'too-big', manifest, OCI_MANIFEST));
     await assertNotStored('val/big', manifest.digest, 'too-big');
   });
 
@@ -140,7 +146,7 @@ describe('manifest validation', () => {
     const half = manifest.size >> 1;
     const body = streamOf(manifest.bytes.subarray(0, half), manifest.bytes.subarray(half));
     const response = await fetch(manifestUrl('val/big', 'streamed'), streamedInit('PUT', body, { 'Content-Type': OCI_MANIFEST }));
-    await assertError(response, 413, 'SIZE_INVALID');
+    await assertTooLarge(response);
     await assertNotStored('val/big', manifest.digest, 'streamed');
   });
 

@@ -100,21 +100,36 @@ for (const [backend, settings] of backends) {
       assert.equal(error.message, 'namespace exact is at its storage quota of 1000 B: it uses 1000 B');
     });
 
-    it('refuses a chunked upload at its closing PUT and forgets the session', async () => {
+    it('refuses a chunk announced past the room before its bytes are kept, and keeps the session', async () => {
       await withQuota('chunked', 1000);
       const blob = randomBlob(1500);
       const started = await fetch(`${registry.url}/v2/chunked/app/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': '0' } });
       assert.equal(started.status, 202);
       const location = new URL(started.headers.get('location') ?? '', registry.url);
       const patched = await fetch(location, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `0-${blob.size - 1}`, 'Content-Length': String(blob.size) }, body: new Uint8Array(blob.bytes) });
+      const error = await denial(patched);
+      assert.equal(error.message, 'namespace chunked is over its storage quota of 1000 B: it uses 0 B and this chunk needs 1.5 KiB');
+      assert.equal(error.detail.blobBytes, 1500);
+      const status = await fetch(location);
+      assert.equal(status.status, 204, 'the session stays, at its old offset');
+      assert.equal(status.headers.get('range'), '0-0');
+      assert.equal(await blobStatus('chunked/app', blob.digest), 404);
+      assert.equal(await usage({ prefix: 'chunked/' }), 0);
+    });
+
+    it("does not count an upload's own bytes twice at its closing PUT", async () => {
+      await withQuota('closing', 1000);
+      const blob = randomBlob(800);
+      const started = await fetch(`${registry.url}/v2/closing/app/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': '0' } });
+      const location = new URL(started.headers.get('location') ?? '', registry.url);
+      const patched = await fetch(location, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blob.size) }, body: new Uint8Array(blob.bytes) });
       assert.equal(patched.status, 202);
       const closing = new URL(patched.headers.get('location') ?? '', registry.url);
       closing.searchParams.set('digest', blob.digest);
-      const error = await denial(await fetch(closing, { method: 'PUT', headers: { 'Content-Length': '0' } }));
-      assert.equal(error.detail.blobBytes, 1500);
-      assert.equal((await fetch(location)).status, 404, 'the session is gone');
-      assert.equal(await blobStatus('chunked/app', blob.digest), 404);
-      assert.equal(await usage({ prefix: 'chunked/' }), 0);
+      const closed = await fetch(closing, { method: 'PUT', headers: { 'Content-Length': '0' } });
+      assert.equal(closed.status, 201, await closed.text());
+      assert.equal(await usage({ prefix: 'closing/' }), 800);
+      assert.equal(await registry.berth.store.usage.uploadUsage({ prefix: 'closing/' }), 0);
     });
 
     it('refuses a mount past the quota, and mounts what the namespace holds already', async () => {

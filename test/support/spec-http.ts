@@ -30,7 +30,18 @@ export function assertRawError(response: RawResponse, status: number, code: Erro
   return checkError(response.status, typeof type === 'string' ? type : null, response.body.toString(), status, code);
 }
 
-function checkError(actualStatus: number, contentType: string | null, text: string, status: number, code: ErrorCode): ErrorEntry {
+/**
+ * As assertError, for a condition with words of its own: the message is `message` instead of the
+ * table's (RegistryError's `message` option), and detail.reason says the same.
+ */
+export async function assertWordedError(response: Response, status: number, code: ErrorCode, message: string): Promise<ErrorEntry> {
+  const text = await response.text();
+  const error = checkError(response.status, response.headers.get('content-type'), text, status, code, message);
+  assert.equal((error.detail as { reason?: unknown } | undefined)?.reason, message, text);
+  return error;
+}
+
+function checkError(actualStatus: number, contentType: string | null, text: string, status: number, code: ErrorCode, message: string = ERROR_CODES[code].message): ErrorEntry {
   assert.equal(actualStatus, status, `expected ${status} ${code}, got ${actualStatus}: ${text}`);
   assert.match(contentType ?? '', /^application\/json\b/, `error Content-Type: ${contentType}`);
   const body = JSON.parse(text) as { errors?: ErrorEntry[] };
@@ -39,7 +50,7 @@ function checkError(actualStatus: number, contentType: string | null, text: stri
   const error = body.errors[0] as ErrorEntry;
   for (const key of Object.keys(error)) assert.ok(['code', 'message', 'detail'].includes(key), `unexpected key ${key} in ${text}`);
   assert.equal(error.code, code, text);
-  assert.equal(error.message, ERROR_CODES[code].message);
+  assert.equal(error.message, message, text);
   return error;
 }
 

@@ -4,6 +4,7 @@
  * message says what went wrong in words for a person; detail carries structured facts.
  */
 import { ManagementError, type ManagementErrorKind } from '../../auth/management/management-error.js';
+import { ReadOnlyError } from '../../content/read-only-mode.js';
 import { RegistryError } from '../../errors/index.js';
 
 /** Every code the admin API answers with, its HTTP status and default message. */
@@ -55,6 +56,9 @@ const BY_KIND: Record<ManagementErrorKind, ApiErrorCode> = {
 export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof ManagementError) return new ApiError(BY_KIND[error.kind], error.message, error.detail);
+  // The write gate (content/read-only-mode.ts): the registry's state, not the request, is what
+  // stands in the way, so 409 — and no Allow header, which would describe /v2 methods.
+  if (error instanceof ReadOnlyError) return new ApiError('CONFLICT', error.message, { reason: error.message, readOnly: true });
   if (error instanceof RegistryError) {
     // Raised by the shared helpers the API uses: the login throttle and the bounded body reader.
     if (error.code === 'TOOMANYREQUESTS') return new ApiError('TOOMANYREQUESTS', undefined, error.detail, error.headers);

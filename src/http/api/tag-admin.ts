@@ -11,7 +11,7 @@ import { isSystemAdmin, ManagementAudit, type Acting } from '../../auth/manageme
 import { ManagementError } from '../../auth/management/management-error.js';
 import { grantedActions, principalName } from '../../auth/principal.js';
 import type { RolledBack, RollbackTarget } from '../../content/tag-rollback.js';
-import type { ReadOnlyState } from '../../content/read-only-mode.js';
+import { ReadOnlyError, type ReadOnlyState } from '../../content/read-only-mode.js';
 import { RegistryError } from '../../errors/index.js';
 import type { ImmutableTagRule, ImmutableTagRuleRecord, TagEventRecord } from '../../metadata/tag-history-store.js';
 import { isTag, isRepositoryName } from '../../oci/index.js';
@@ -35,7 +35,7 @@ const DEFAULT_HISTORY_LIMIT = 50;
 
 /** The admin API's view of a content/ refusal. */
 function apiErrorOf(error: unknown): unknown {
-  if (!(error instanceof RegistryError)) return error;
+  if (!(error instanceof RegistryError) || error instanceof ReadOnlyError) return error;
   const detail = error.detail as { reason?: unknown } | undefined;
   const message = typeof detail?.reason === 'string' ? detail.reason : error.message;
   switch (error.code) {

@@ -65,7 +65,7 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     body: tagRollbackSchema,
     status: 200,
     response: tagRolledBackSchema,
-    errors: [400, 403, 404, 413],
+    errors: [400, 403, 404, 409, 413],
     handle: async ({ tags, by, body }) => tags.rollback(by, body.repository, body.tag, body.to !== undefined ? { to: body.to } : { steps: body.steps ?? 1 }),
   }),
   defineRoute({
@@ -106,7 +106,7 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     access: 'maintainer-or-admin',
     query: immutableRuleKeySchema,
     status: 204,
-    errors: [400, 403, 404],
+    errors: [400, 403, 404, 409],
     handle: async ({ tags, by, query }) => void (await tags.removeRule(by, query)),
   }),
   defineRoute({

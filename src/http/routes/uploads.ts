@@ -5,6 +5,11 @@ import type { CompletedUpload } from '../../content/uploads.js';
 import { bodyOf, hasBody, type V2Context } from '../context.js';
 import { parseContentLength, parseContentRange } from '../headers.js';
 
+/** Who opens a session, for the per-principal cap: `user:bob`, `robot:ci`; none when anonymous. */
+function openedBy(ctx: V2Context): string | undefined {
+  return ctx.identity.kind === 'anonymous' ? undefined : `${ctx.identity.kind}:${ctx.identity.name}`;
+}
+
 function uploadLocation(name: string, id: string): string {
   return `/v2/${name}/blobs/uploads/${id}`;
 }
@@ -52,10 +57,10 @@ export async function startUpload(ctx: V2Context, name: string): Promise<void> {
   if (digestParam !== null) {
     const digest = parseDigest(digestParam);
     const length = parseContentLength(request.headers['content-length']);
-    await created(ctx, name, await services.uploads.pushMonolithic(name, digest, bodyOf(ctx), length === undefined ? {} : { length }));
+    await created(ctx, name, await services.uploads.pushMonolithic(name, digest, bodyOf(ctx), length === undefined ? {} : { length }, openedBy(ctx)));
     return;
   }
-  const upload = await services.uploads.start(name, query.get('digest-algorithm') ?? undefined);
+  const upload = await services.uploads.start(name, query.get('digest-algorithm') ?? undefined, openedBy(ctx));
   sessionHeaders(ctx, name, upload);
   await reply.code(202).header('OCI-Chunk-Min-Length', String(ctx.config.uploads.chunkMinLength)).send();
 }
