@@ -217,7 +217,7 @@ export class UploadService {
       for await (const chunk of body) {
         received += chunk.length;
         if (expected !== undefined && received > expected) throw sizeMismatch(expected, received, 'more');
-        if (room && roomBytes !== undefined && received > roomBytes) throw quotaDenied({ ...room.refusal, blobBytes: received }, what, true);
+        if (room && roomBytes !== undefined && received > roomBytes) throw quotaDenied({ ...room.refusal, blobBytes: roomBytes + 1 }, what, true);
         if (bound !== undefined && received > bound) throw longerThanBlob(held ?? 0);
         digester?.update(chunk);
         batch.push(chunk);

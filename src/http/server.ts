@@ -77,6 +77,9 @@ function handlerFor(target: V2Target, method: string): Handler | undefined {
 
 function sendError(reply: FastifyReply, error: RegistryError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  // Refused before its body arrived whole (a chunk past the quota, an oversized manifest): close
+  // the connection rather than let Node drain whatever the client still sends.
+  if (!reply.request.raw.complete) reply.header('Connection', 'close');
   return reply.code(error.status).header('Content-Type', 'application/json').send(JSON.stringify(errorBody(error)));
 }
 

@@ -44,6 +44,7 @@ export class KyselyBlobStore implements BlobStore {
       if (!blob || blob.deleting_at !== null) return 'busy';
       const repositoryId = await ensureRepositoryId(trx, repository);
       await linkBlob(trx, repositoryId, digest, now);
+      if (quota?.closing !== undefined) await trx.deleteFrom('uploads').where('id', '=', quota.closing).execute();
       return 'committed';
     });
   }

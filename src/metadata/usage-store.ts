@@ -30,7 +30,11 @@ export interface BlobQuota {
   namespace: string;
   scope: RepositoryScope;
   limitBytes: number;
-  /** The upload session a commit closes: its bytes become the blob, so they don't count twice. */
+  /**
+   * The upload session a commit closes: its bytes become the blob, so they don't count twice, and
+   * the commit removes its row in the same transaction (else, until the caller removed it, the
+   * bytes would count twice for every other commit into the namespace).
+   */
   closing?: string;
 }
 

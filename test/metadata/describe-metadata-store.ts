@@ -16,7 +16,7 @@ import { quotaCases } from './quota-cases.js';
 import { repositoryCases } from './repository-cases.js';
 import { tagAndReferrerCases } from './tag-and-referrer-cases.js';
 import { tagHistoryCases } from './tag-history-cases.js';
-import { uploadCases } from './upload-cases.js';
+import { uploadCases, uploadLimitCases } from './upload-cases.js';
 
 /** Makes an empty, migrated store and a way to dispose of it. */
 export type MetadataStoreFactory = () => Promise<{ store: MetadataStore; cleanup: () => Promise<void> }>;
@@ -49,6 +49,7 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('manifests', () => manifestCases(test));
     describe('tags and referrers', () => tagAndReferrerCases(test));
     describe('uploads', () => uploadCases(test));
+    describe('upload caps and quotas', () => uploadLimitCases(test));
     describe('concurrency', () => concurrencyCases(test));
     describe('accounts and namespaces', () => accountAndNamespaceCases(test));
     describe('credentials, signing keys and audit', () => credentialAndAuditCases(test));

@@ -78,7 +78,7 @@ export function quotaCases(test: StoreTest): void {
     await commitFresh(store, 'team/a', 900);
     const digest = freshDigest();
     const refusal = await store.blobs.commit('team/new', digest, 101, quota(1000));
-    assert.deepEqual(refusal, { status: 'over-quota', namespace: 'team', quotaBytes: 1000, usedBytes: 900, blobBytes: 101 });
+    assert.deepEqual(refusal, { status: 'over-quota', namespace: 'team', quotaBytes: 1000, usedBytes: 900, uploadBytes: 0, blobBytes: 101 });
     assert.equal(await store.blobs.statAny(digest), undefined);
     assert.deepEqual(await store.repositories.list({}), ['team/a'], 'no repository was created');
     assert.equal(await store.usage.check(quota(1000), digest, 101).then((r) => r?.status), 'over-quota');
@@ -99,7 +99,7 @@ export function quotaCases(test: StoreTest): void {
     const digest = await commitFresh(store, 'other/x', 600);
     await commitFresh(store, 'team/a', 500);
     const refusal = await store.blobs.mount('team/b', digest, 'other/x', quota(1000));
-    assert.deepEqual(refusal, { status: 'over-quota', namespace: 'team', quotaBytes: 1000, usedBytes: 500, blobBytes: 600 });
+    assert.deepEqual(refusal, { status: 'over-quota', namespace: 'team', quotaBytes: 1000, usedBytes: 500, uploadBytes: 0, blobBytes: 600 });
     assert.equal(await store.blobs.stat('team/b', digest), undefined);
     assert.equal(await store.usage.usage(TEAM), 500);
     assert.deepEqual(await store.blobs.mount('team/b', digest, 'other/x', quota(1100)), { digest, size: 600 });
