@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { RegistryError } from '../errors/index.js';
 import { createDigester, isDigestAlgorithm, type Digest, type DigestAlgorithm, type Digester } from '../oci/index.js';
-import type { BlobRecord, MetadataStore, SessionLimits, SessionRefusal, UploadRecord } from '../metadata/metadata-store.js';
+import type { BlobRecord, MetadataStore, SessionLimits, UploadRecord } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import { blobDataPath, uploadDataPath, uploadPrefix } from '../storage/paths.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { quotaDenied, type QuotaService } from './quotas.js';
+import { longerThanBlob, outOfOrder, sizeMismatch, tooManySessions } from './upload-errors.js';
 import type { WriteGate } from './read-only-mode.js';
 
 /** An inclusive byte range, as Content-Range carries it (distribution-spec, chunked upload). */
@@ -310,34 +311,4 @@ export class UploadService {
     await this.store.uploads.delete(id);
     await this.driver.delete(uploadPrefix(id));
   }
-}
-
-function outOfOrder(upload: UploadRecord, reason: string): RegistryError {
-  // distribution-spec: out-of-order chunks get 416; Range tells the client where to resume.
-  return new RegistryError('BLOB_UPLOAD_INVALID', {
-    status: 416,
-    detail: { reason, offset: upload.offset },
-    headers: { Range: `0-${Math.max(upload.offset - 1, 0)}`, 'Docker-Upload-UUID': upload.id },
-  });
-}
-
-/**
- * 429 TOOMANYREQUESTS: the condition clears by itself as sessions complete, are cancelled or
- * expire (gc.uploadTtlSeconds), which is what 429 tells a client; DENIED would say it lacks rights.
- */
-function tooManySessions(refusal: SessionRefusal, namespace: string, openedBy: string | undefined): RegistryError {
-  const holder = refusal.of === 'namespace' ? `namespace ${namespace}` : (openedBy ?? 'this principal');
-  const setting = refusal.of === 'namespace' ? 'uploads.maxSessionsPerNamespace' : 'uploads.maxSessionsPerPrincipal';
-  const reason = `${holder} has ${refusal.open} unfinished upload sessions, the most allowed (${setting}); finish or cancel some first`;
-  return new RegistryError('TOOMANYREQUESTS', { message: reason, detail: { reason, limit: refusal.limit, open: refusal.open } });
-}
-
-function longerThanBlob(size: number): RegistryError {
-  return new RegistryError('SIZE_INVALID', { detail: { reason: `the upload is longer than the blob its digest names (${size} bytes)` } });
-}
-
-function sizeMismatch(expected: number, received: number, direction: 'more' | 'fewer'): RegistryError {
-  return new RegistryError('SIZE_INVALID', {
-    detail: { reason: `the body has ${direction} bytes than announced`, expected, received: direction === 'more' ? `>${expected}` : received },
-  });
 }

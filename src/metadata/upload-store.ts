@@ -25,10 +25,13 @@ export class KyselyUploadStore implements UploadStore {
     }
     return this.db.transaction().execute(async (trx) => {
       // Namespace first, then principal: every creator takes them in this order, so no deadlock.
-      if (this.rowLocks) await lock(trx, `:berth-uploads:${limits.namespace}`);
-      const inNamespace = await countSessions(trx, () => nameInScope('uploads.repository', limits.scope));
-      if (inNamespace >= limits.perNamespace) return { status: 'too-many-sessions', of: 'namespace', limit: limits.perNamespace, open: inNamespace } as const;
-      if (upload.openedBy !== undefined) {
+      // An infinite cap (0 in the settings) is no cap: nothing to count or lock.
+      if (Number.isFinite(limits.perNamespace)) {
+        if (this.rowLocks) await lock(trx, `:berth-uploads:${limits.namespace}`);
+        const inNamespace = await countSessions(trx, () => nameInScope('uploads.repository', limits.scope));
+        if (inNamespace >= limits.perNamespace) return { status: 'too-many-sessions', of: 'namespace', limit: limits.perNamespace, open: inNamespace } as const;
+      }
+      if (upload.openedBy !== undefined && Number.isFinite(limits.perPrincipal)) {
         if (this.rowLocks) await lock(trx, `:berth-uploads-by:${upload.openedBy}`);
         const opened = await countSessions(trx, (eb) => eb('opened_by', '=', upload.openedBy ?? ''));
         if (opened >= limits.perPrincipal) return { status: 'too-many-sessions', of: 'principal', limit: limits.perPrincipal, open: opened } as const;
