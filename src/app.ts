@@ -83,9 +83,9 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const store = await openMetadataStore(url);
   const { redis, invalidation } = openRedis(config, logger);
   const cache = new ManifestCache(config.manifests.cacheEntries, invalidation);
-  // Rules are resolved per request, after `auth` (built below) exists.
   // The one write gate every content write passes (/v2, admin API, CLI, lifecycle runs).
   const readOnly = new ReadOnlyMode(store);
+  // Rules are resolved per request, after `auth` (built below) exists.
   const immutableTags = new ImmutableTagRules(store, (repository) => auth.access.namespaceOf(repository), { writes: readOnly });
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => cache.delete(repository, digest));
   const quotas = new QuotaService(store, (repository) => auth.access.namespaceOf(repository), { depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root });
