@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
+import { CliError } from './cli-error.js';
 
 /** Splits HOST:PORT (IPv6 in brackets) for listen(). */
 function splitListen(listen: string): { host: string; port: number } {
@@ -25,7 +26,12 @@ export function registerServe(program: Command): void {
       // Loaded here, not at the top: every other command (login, user, audit …) starts faster
       // without the server, the stores and their libraries.
       const { createBerth } = await import('../app.js');
-      const berth = await createBerth(config, logger);
+      const { StorageBindingError } = await import('../content/storage-binding.js');
+      const { KeyEncryptionError } = await import('../auth/key-encryption.js');
+      const berth = await createBerth(config, logger).catch((error: unknown) => {
+        // Refusals that need the operator, not a bug: one line saying what to fix.
+        throw error instanceof StorageBindingError || error instanceof KeyEncryptionError ? new CliError(error.message, { cause: error }) : error;
+      });
       const { host, port } = splitListen(config.listen);
       // Fastify logs a line per network interface when bound to 0.0.0.0; Berth logs one line.
       const level = logger.level;

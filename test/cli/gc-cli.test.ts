@@ -28,7 +28,7 @@ describe('berth gc', { timeout: 60_000 }, () => {
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, new RegExp(`manifest shop/web@${dropped.manifest.digest}`));
       for (const layer of dropped.layers) assert.match(dry.stdout, new RegExp(`blob +${layer.digest}`));
-      assert.match(dry.stdout, /dry run: would delete 1 manifests, \d+ blob links, 3 blobs, 0 stale uploads; would reclaim/);
+      assert.match(dry.stdout, /dry run: would delete 1 manifests, \d+ blob links, 3 blobs, 0 stale uploads, 0 orphan files; would reclaim 8\.\d KiB/);
       assert.equal((await fetch(`${registry.url}/v2/shop/web/manifests/${dropped.manifest.digest}`)).status, 200, 'the dry run deleted nothing');
 
       const run = await runBerth(['gc', '--json', '--data', registry.dataDir], GRACE);
@@ -52,7 +52,7 @@ describe('berth gc', { timeout: 60_000 }, () => {
       const result = spawnSync('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...GRACE, BERTH_AUTH_MODE: 'none' }, encoding: 'utf8', timeout: 30_000 });
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /\r\u001b\[2K(marking|checking blob files) \d+\/\d+/, 'a progress line redrawn in place');
-      assert.match(result.stdout, /deleted 0 manifests, 0 blob links, 0 blobs, 0 stale uploads, 0 orphan files; reclaimed 0\.0 MiB/);
+      assert.match(result.stdout, /deleted 0 manifests, 0 blob links, 0 blobs, 0 stale uploads, 0 orphan files, 0 audit events; reclaimed 0 B/);
     } finally {
       await registry.stop();
     }
