@@ -92,6 +92,11 @@ async function checkBinding(store: MetadataStore, driver: BlobDriver, where: Bin
     );
   }
   if (inStorage !== undefined) {
+    // A first start that crashed between its two writes: nothing on either side to protect.
+    if (!(await store.gc.hasBlobs()) && !(await storageHoldsBlobs(driver))) {
+      await store.settings.set(STORAGE_ID_SETTING, inStorage, 'berth');
+      return inStorage;
+    }
     throw new StorageBindingError(
       `storage ${where.storage} belongs to another database (storage id ${inStorage}) but the database ${where.metadata} is bound to none: ` +
         'give the registry\'s own metadata URL (BERTH_METADATA_URL, --metadata-url)',
@@ -114,8 +119,8 @@ async function bindNew(store: MetadataStore, driver: BlobDriver, where: BindingL
     );
   }
   const id = randomUUID();
-  // Storage first: a crash between the two leaves storage bound and the database not, which
-  // the next start refuses rather than binding the storage to a second database.
+  // Storage first: a crash between the two leaves storage bound and the database not, which the
+  // next start completes while both are empty and refuses once either holds blobs.
   await writeStorageId(driver, id);
   await store.settings.set(STORAGE_ID_SETTING, id, 'berth');
   return id;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -155,6 +155,24 @@ describe('storage bound to its metadata database', { timeout: 120_000 }, () => {
       );
     } finally {
       await empty.stop();
+    }
+  });
+});
+
+describe('storage binding after a crash between its two writes', { timeout: 30_000 }, () => {
+  it('completes the binding when database and storage are both still empty', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'berth-half-bound-'));
+    try {
+      await mkdir(join(data, 'storage', '_berth'), { recursive: true, mode: 0o700 });
+      await writeFile(join(data, 'storage', '_berth', 'storage-id'), 'half-bound-id\n');
+      const registry = await startRegistry({ ...GRACE, BERTH_STORAGE_FILESYSTEM_ROOT: join(data, 'storage') });
+      try {
+        assert.equal((await registry.berth.store.settings.get('storage.id'))?.value, 'half-bound-id');
+      } finally {
+        await registry.stop();
+      }
+    } finally {
+      await rm(data, { recursive: true, force: true });
     }
   });
 });
