@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { imageManifest, pushImage } from '../support/fixtures.js';
 import { postgresTestUrl } from '../support/postgres.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { runBerth } from './berth-process.js';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.js';
+import { runBerth, startBerth } from './berth-process.js';
 
 const GRACE = { BERTH_GC_GRACE_SECONDS: '1', BERTH_GC_INTERVAL_SECONDS: '0', BERTH_GC_TAG_HISTORY_HOURS: '0', BERTH_AUTH_MODE: 'none' };
 
@@ -75,6 +75,17 @@ describe('storage bound to its metadata database', { timeout: 120_000 }, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /deleted 0 manifests, 0 blob links, 0 blobs, 0 stale uploads, 0 orphan files, 0 audit events; reclaimed 0 B/);
     assert.deepEqual((await filesUnder(join(folder, 'storage'))).filter((file) => file.startsWith('blobs/')), blobFiles);
+  });
+
+  it('`berth serve --metadata-url` with the registry\'s own database starts on D as a second node', async () => {
+    const port = await freePort();
+    const node = await startBerth(port, ['--listen', `127.0.0.1:${port}`, '--data', folder, '--metadata-url', postgres.berth.config.metadata.url ?? ''], GRACE);
+    try {
+      assert.equal((await fetch(`${node.url}/v2/shop/web/manifests/v1`)).status, 200);
+    } finally {
+      await node.kill();
+    }
+    assert.equal(existsSync(join(folder, 'berth.db')), false);
   });
 
   it('`berth serve` on D with a fresh SQLite database refuses, naming the storage and its id', async () => {
