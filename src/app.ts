@@ -67,7 +67,10 @@ function redactedUrl(url: string): string {
 
 /** Logs a tightened file mode: one warning line with the path and the mode it had. */
 function modeFixedLogger(logger: Logger): ModeFixed {
-  return (path, oldMode) => logger.warn({ path, oldMode }, `${path} was readable by others (mode ${oldMode}): made it owner-only`);
+  return (path, oldMode, error) =>
+    error === undefined
+      ? logger.warn({ path, oldMode }, `${path} was readable by others (mode ${oldMode}): made it owner-only`)
+      : logger.warn({ path, oldMode, err: error }, `${path} is readable by others (mode ${oldMode}) and could not be made owner-only: chmod it 0700 (a folder) or 0600`);
 }
 
 /**

@@ -6,8 +6,11 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 
-/** Called when a path had a looser mode than it should and was tightened. */
-export type ModeFixed = (path: string, oldMode: string) => void;
+/**
+ * Called when a path had a looser mode than it should: tightened, or — when the process does not
+ * own it (EPERM: a volume mounted with another owner) — left as it was, with the error.
+ */
+export type ModeFixed = (path: string, oldMode: string, error?: Error) => void;
 
 /** The mode bits as an octal string (0644). */
 function octal(mode: number): string {
@@ -24,7 +27,14 @@ export function tightenMode(path: string, mode: number, onFixed: ModeFixed = () 
     throw error;
   }
   if ((current & 0o077) === 0) return;
-  chmodSync(path, mode);
+  try {
+    chmodSync(path, mode);
+  } catch (error) {
+    // Refusing to start would break an install that worked; saying so loudly is enough.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    onFixed(path, octal(current), error as Error);
+    return;
+  }
   onFixed(path, octal(current));
 }
 
