@@ -16,13 +16,16 @@ import { QuotaService } from './content/quotas.js';
 import { ReadOnlyMode } from './content/read-only-mode.js';
 import { TagListCache } from './content/tag-list-cache.js';
 import { UploadService } from './content/uploads.js';
+import { bindStorage } from './content/storage-binding.js';
 import { GarbageCollector } from './gc/collector.js';
+import { GcAdmin } from './gc/gc-admin.js';
 import { gcSettings, scheduleGc } from './gc/schedule.js';
 import { HttpMetrics } from './http/middleware/metrics.js';
 import { buildServer } from './http/server.js';
 import { buildLifecycle, type Lifecycle } from './lifecycle/build-lifecycle.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { openMetadataStore } from './metadata/open-metadata-store.js';
+import { ensurePrivateFolder, type ModeFixed } from './metadata/sqlite/file-modes.js';
 import type { BlobDriver } from './storage/blob-driver.js';
 import { openBlobDriver } from './storage/open-blob-driver.js';
 
@@ -57,10 +60,35 @@ function openRedis(config: Config, logger: Logger): { redis?: SharedRedis; inval
   return { redis, invalidation: new RedisCacheInvalidation(redis) };
 }
 
-/** The stores alone, for maintenance commands that run beside (or without) a server: `berth gc`. */
+/** The metadata URL without its password, for logs and errors. */
+function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+/** Logs a tightened file mode: one warning line with the path and the mode it had. */
+function modeFixedLogger(logger: Logger): ModeFixed {
+  return (path, oldMode, error) =>
+    error === undefined
+      ? logger.warn({ path, oldMode }, `${path} was readable by others (mode ${oldMode}): made it owner-only`)
+      : logger.warn({ path, oldMode, err: error }, `${path} is readable by others (mode ${oldMode}) and could not be made owner-only: chmod it 0700 (a folder) or 0600`);
+}
+
+/**
+ * The stores alone, for maintenance commands that run beside (or without) a server: `berth gc`.
+ * Opens an existing database only (a missing SQLite file is an error naming it, never a new
+ * database) and refuses storage that is not bound to that database (storage-binding.ts).
+ */
 export async function openStorage(config: Config, logger: Logger = pino({ level: 'silent' })): Promise<{ store: MetadataStore; driver: BlobDriver; gc: GarbageCollector; close(): Promise<void> }> {
-  const { driver } = await openBlobDriver(config);
-  const store = await openMetadataStore(metadataUrl(config));
+  const url = metadataUrl(config);
+  const store = await openMetadataStore(url, { mustExist: true, onModeFixed: modeFixedLogger(logger) });
+  const { driver, location } = await openBlobDriver(config);
+  try {
+    await bindStorage(store, driver, { metadata: redactedUrl(url), storage: location });
+  } catch (error) {
+    await store.close();
+    await driver.close?.();
+    throw error;
+  }
   // What GC deletes must leave the running nodes' manifest caches too.
   const { redis, invalidation } = openRedis(config, logger);
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => invalidation.manifestGone({ repository, digest }));
@@ -78,9 +106,21 @@ export async function openStorage(config: Config, logger: Logger = pino({ level:
 
 /** The composition root: the only place that picks implementations. */
 export async function createBerth(config: Config, logger: Logger = pino({ level: config.log.level })): Promise<Berth> {
-  const { driver, location } = await openBlobDriver(config);
   const url = metadataUrl(config);
-  const store = await openMetadataStore(url);
+  // The data folder holds the database (password hashes, signing keys) when the defaults use it.
+  if (config.metadata.url === undefined || (config.storage.driver === 'filesystem' && config.storage.filesystem.root === undefined)) {
+    ensurePrivateFolder(resolve(config.data), modeFixedLogger(logger));
+  }
+  const store = await openMetadataStore(url, { onModeFixed: modeFixedLogger(logger) });
+  const { driver, location } = await openBlobDriver(config);
+  try {
+    // Before anything can sweep: a database must never act on another database's blobs.
+    await bindStorage(store, driver, { metadata: redactedUrl(url), storage: location });
+  } catch (error) {
+    await store.close();
+    await driver.close?.();
+    throw error;
+  }
   const { redis, invalidation } = openRedis(config, logger);
   const cache = new ManifestCache(config.manifests.cacheEntries, invalidation);
   // The one write gate every content write passes (/v2, admin API, CLI, lifecycle runs).
@@ -112,6 +152,9 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   };
   const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis);
   const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
+  if (store.dialect === 'postgres' && config.auth.keyEncryptionKey === undefined && config.auth.keyEncryptionKeyFile === undefined) {
+    logger.warn('the token-signing private keys are stored in clear in PostgreSQL: set auth.keyEncryptionKey (docs/deploy.md)');
+  }
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
   const lifecycle = buildLifecycle(config, { store, access: auth.access, audit: auth.audit, manifests: services.manifests, immutableTags, readOnly: services.readOnly, pulls }, logger);
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
@@ -124,6 +167,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     metrics: new HttpMetrics(),
     auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm },
     lifecycle: lifecycle.admin,
+    gc: new GcAdmin(gc, store.gcRuns, auth.audit),
     ...(tls ? { tls } : {}),
     ...(redis ? { redis } : {}),
   });
@@ -137,7 +181,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     gc,
     lifecycle,
     bootstrap,
-    locations: { metadata: url.replace(/\/\/([^@/]*)@/, '//***@'), storage: location },
+    locations: { metadata: redactedUrl(url), storage: location },
     close: async () => {
       await server.close();
       await gcSchedule?.stop();

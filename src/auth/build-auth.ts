@@ -1,4 +1,5 @@
 /** Builds the access-control services from the configuration (called by app.ts). */
+import { KeyEncryption, keyEncryptionSecret } from './key-encryption.js';
 import { Exclusive } from '../cluster/exclusive.js';
 import type { SharedRedis } from '../cluster/shared-redis.js';
 import type { Config } from '../config/index.js';
@@ -46,7 +47,8 @@ function ldapOf(config: Config): LdapDirectory | undefined {
 /** Builds (and initialises: signing keys) the access-control services. */
 /** `redis`: shared rate-limit counters and login locks (else per node). */
 export async function buildAuth(config: Config, store: MetadataStore, onAuditError: AuditErrorHandler, redis?: SharedRedis): Promise<AuthCore> {
-  const tokens = new TokenIssuer(store.signingKeys, config.auth.token, new Exclusive(store.leases));
+  const secret = keyEncryptionSecret(config.auth);
+  const tokens = new TokenIssuer(store.signingKeys, config.auth.token, new Exclusive(store.leases), secret === undefined ? undefined : new KeyEncryption(secret));
   await tokens.init();
   const ldap = ldapOf(config);
   const limits = config.rateLimits;

@@ -2,12 +2,14 @@
  * Issues and verifies Berth's JWTs (docker-registry spec, auth-jwt.md): ES256-signed access
  * tokens carrying the granted `access` list, and refresh tokens for the OAuth2 grant. Keys live
  * in the metadata store so every node signs and verifies with the same set; the public half is
- * served as a JWKS so other services can verify Berth's tokens.
+ * served as a JWKS so other services can verify Berth's tokens. With a key-encryption secret the
+ * private halves are stored sealed (key-encryption.ts).
  */
 import { LeaseBusyError, type Exclusive } from '../cluster/exclusive.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import type { SigningKeyStore } from '../metadata/access-store.js';
+import type { SigningKeyRecord, SigningKeyStore } from '../metadata/access-store.js';
+import { isSealed, KeyEncryptionError, type KeyEncryption } from './key-encryption.js';
 
 /** Whom a token speaks for. */
 export interface TokenSubject {
@@ -59,11 +61,16 @@ export class TokenIssuer {
   private lastLoad = 0;
   private readonly verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
 
-  /** `exclusive`: nodes starting together on an empty database create the first key one at a time. */
+  /**
+   * `exclusive`: nodes starting together on an empty database create the first key one at a time.
+   * `encryption`: the private keys are stored sealed with it (and keys stored in clear are sealed
+   * at init); without it, a sealed key makes init fail.
+   */
   constructor(
     private readonly keys: SigningKeyStore,
     readonly settings: TokenSettings,
     private readonly exclusive?: Exclusive,
+    private readonly encryption?: KeyEncryption,
   ) {}
 
   /**
@@ -82,16 +89,41 @@ export class TokenIssuer {
       );
       if (!created) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await this.sealStoredKeys();
     await this.load();
+  }
+
+  /**
+   * Checks every stored key opens with the configured secret (a node with the wrong one must
+   * refuse to start, never make a key of its own) and seals keys stored in clear.
+   */
+  private async sealStoredKeys(): Promise<void> {
+    for (const record of await this.keys.list()) {
+      if (isSealed(record.privateJwk)) {
+        this.privateOf(record);
+      } else if (this.encryption) {
+        await this.keys.replacePrivate(record.kid, this.encryption.seal(record.kid, record.privateJwk));
+      }
+    }
+  }
+
+  /** The private JWK of a stored key, opened when sealed. */
+  private privateOf(record: SigningKeyRecord): JWK {
+    if (!isSealed(record.privateJwk)) return JSON.parse(record.privateJwk) as JWK;
+    if (!this.encryption) {
+      throw new KeyEncryptionError(`signing key ${record.kid} is stored encrypted but no key-encryption secret is configured: set auth.keyEncryptionKey (or auth.keyEncryptionKeyFile)`);
+    }
+    return JSON.parse(this.encryption.open(record.kid, record.privateJwk)) as JWK;
   }
 
   private async createFirstKey(): Promise<void> {
     if ((await this.keys.list()).length > 0) return;
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const kid = randomUUID();
+    const privateJwk = JSON.stringify(await exportJWK(privateKey));
     await this.keys.add({
       kid,
-      privateJwk: JSON.stringify(await exportJWK(privateKey)),
+      privateJwk: this.encryption ? this.encryption.seal(kid, privateJwk) : privateJwk,
       publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }),
       createdAt: new Date(),
     });
@@ -106,7 +138,7 @@ export class TokenIssuer {
     this.publicJwks = records.map((record) => JSON.parse(record.publicJwk) as JWK);
     // Two nodes starting together may each add a key; every node signs with the newest.
     const newest = records[0];
-    if (newest) this.signing = { kid: newest.kid, key: await importJWK(JSON.parse(newest.privateJwk) as JWK, 'ES256') };
+    if (newest) this.signing = { kid: newest.kid, key: await importJWK(this.privateOf(newest), 'ES256') };
   }
 
   /** The public keys as a JWK Set. */

@@ -71,3 +71,13 @@ export function parseMember(value: string): { kind: 'user' | 'group'; name: stri
   if (member.name.trim() === '') throw new InvalidArgumentError('expected a user name, user:NAME or group:NAME');
   return member;
 }
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `--grace 90`, `90s`, `15m`, `2h`, `1d`: a duration ≥ 1 s, in whole seconds. */
+export function durationSeconds(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1) : 0;
+  if (!match || seconds < 1) throw new InvalidArgumentError('expected seconds or a duration with a unit: 90, 90s, 15m, 2h, 1d (at least 1 s)');
+  return seconds;
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
+import { CliError } from './cli-error.js';
 
 /** Splits HOST:PORT (IPv6 in brackets) for listen(). */
 function splitListen(listen: string): { host: string; port: number } {
@@ -15,17 +16,23 @@ export function registerServe(program: Command): void {
     .description('run the registry')
     .option('--listen <host:port>', 'address to listen on (default 0.0.0.0:5000)')
     .option('--data <dir>', 'folder for the embedded database and blob files (default ./data)')
+    .option('--metadata-url <url>', 'metadata database: sqlite:<file> or postgres://… (as BERTH_METADATA_URL; default sqlite:<data>/berth.db)')
     .option('--config <file>', 'YAML configuration file')
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .action(async (options: { listen?: string; data?: string; config?: string; tlsCert?: string; tlsKey?: string }) => {
-      const flags = { listen: options.listen, data: options.data, 'tls.cert': options.tlsCert, 'tls.key': options.tlsKey };
+    .action(async (options: { listen?: string; data?: string; metadataUrl?: string; config?: string; tlsCert?: string; tlsKey?: string }) => {
+      const flags = { listen: options.listen, data: options.data, 'metadata.url': options.metadataUrl, 'tls.cert': options.tlsCert, 'tls.key': options.tlsKey };
       const config = loadConfig({ ...(options.config ? { file: options.config } : {}), flags });
       const logger = pino({ level: config.log.level });
       // Loaded here, not at the top: every other command (login, user, audit …) starts faster
       // without the server, the stores and their libraries.
       const { createBerth } = await import('../app.js');
-      const berth = await createBerth(config, logger);
+      const { StorageBindingError } = await import('../content/storage-binding.js');
+      const { KeyEncryptionError } = await import('../auth/key-encryption.js');
+      const berth = await createBerth(config, logger).catch((error: unknown) => {
+        // Refusals that need the operator, not a bug: one line saying what to fix.
+        throw error instanceof StorageBindingError || error instanceof KeyEncryptionError ? new CliError(error.message, { cause: error }) : error;
+      });
       const { host, port } = splitListen(config.listen);
       // Fastify logs a line per network interface when bound to 0.0.0.0; Berth logs one line.
       const level = logger.level;

@@ -151,6 +151,12 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        keyEncryptionKey: z
+          .string()
+          .min(16, 'must be at least 16 characters')
+          .optional()
+          .describe('Secret that encrypts the token-signing private keys in the metadata store (AES-256-GCM); required with PostgreSQL. Every node needs the same one.'),
+        keyEncryptionKeyFile: z.string().min(1).optional().describe('File holding auth.keyEncryptionKey (a mounted Secret); surrounding whitespace is ignored.'),
         adminGroups: list.default([]).describe('Directory (LDAP/OIDC) groups whose members are system admins (comma-separated).'),
         trustedProxies: list
           .default([])
@@ -210,6 +216,12 @@ export const configSchema = z
           .describe('Nothing a push touched more recently than this is collected: it must outlast the longest push (uploading layers, then the manifest).'),
         tagHistoryHours: nonNegativeInt.default(7 * 24).describe('Manifests a tag pointed to within this window are kept, so a rollback finds them (0: none).'),
         uploadTtlSeconds: positiveInt.default(24 * 3600).describe('Upload sessions idle longer than this are purged with their bytes.'),
+      })
+      .strict()
+      .prefault({}),
+    audit: z
+      .object({
+        retentionDays: nonNegativeInt.default(90).describe('Audit events older than this are pruned by each garbage collection, under its lease (0: keep them forever).'),
       })
       .strict()
       .prefault({}),

@@ -8,10 +8,12 @@
  * the repository uses it or a push touched it within the grace period. A blob is live while any
  * link is. Everything else goes: manifests (indexes before their children, subjects before
  * their referrers), then links, then blobs (row marked, bytes deleted, row dropped), then upload
- * sessions idle past their TTL and blob files that have no row at all.
+ * sessions idle past their TTL and blob files that have no row at all. Under the same lease,
+ * audit events past their retention are pruned. Every run is recorded in the run history.
  */
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { GcSnapshot } from '../metadata/gc-store.js';
+import type { GcRunCounts, GcRunRecord } from '../metadata/gc-run-store.js';
 import { Exclusive } from '../cluster/exclusive.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import { BLOBS_PREFIX, blobDataPath, digestOfBlobPath, uploadPrefix } from '../storage/paths.js';
@@ -25,11 +27,30 @@ export interface GcSettings {
   tagHistoryMs: number;
   /** Upload sessions idle longer than this are purged. */
   uploadTtlMs: number;
+  /** Audit events older than this are pruned by each (non-dry) run; 0 keeps them forever. */
+  auditRetentionMs?: number;
 }
+
+/**
+ * The orphan sweep would treat every blob file as an orphan: the database knows no blobs but
+ * storage holds blob files — another database's, most likely. The run deleted nothing.
+ */
+export class OrphanSweepRefusedError extends Error {
+  constructor(readonly files: number) {
+    super(
+      `refusing the orphan sweep: the database knows no blobs but storage holds ${files} blob file(s) older than the grace period, which would all be deleted as orphans; ` +
+        'they most likely belong to another database (give the registry\'s own metadata URL: --metadata-url or BERTH_METADATA_URL)',
+    );
+    this.name = 'OrphanSweepRefusedError';
+  }
+}
+
+/** Audit events deleted per statement: small enough that no delete holds the table for long. */
+const AUDIT_PRUNE_BATCH = 1000;
 
 /** Progress of a phase, for a TTY progress line. */
 export type GcProgress = (phase: GcPhase, done: number, total: number) => void;
-export type GcPhase = 'mark' | 'manifests' | 'links' | 'blobs' | 'uploads' | 'files';
+export type GcPhase = 'mark' | 'manifests' | 'links' | 'blobs' | 'uploads' | 'files' | 'audit';
 
 /** What a collection removed (or, dry, would remove). */
 export interface GcReport {
@@ -40,6 +61,8 @@ export interface GcReport {
   uploads: { id: string; repository: string }[];
   /** Blob files that had no row (left by a crash between placing bytes and committing). */
   orphanFiles: string[];
+  /** Audit events pruned past audit.retentionDays (dry runs prune none). */
+  auditEvents: number;
   /** Unfinished writes a crashed process left in the object store (S3 multipart uploads), aborted. */
   incompleteWrites: number;
   /** Bytes of blob data freed (blobs and orphan files). */
@@ -100,6 +123,7 @@ export function markGarbage(snapshot: GcSnapshot, now: number, settings: GcSetti
 /** Runs garbage collection against a store and a driver. */
 export class GarbageCollector {
   private running: Promise<GcReport> | undefined;
+  private readonly listeners: ((run: GcRunRecord) => void)[] = [];
 
   /**
    * `onManifestDeleted`: caches of manifests by digest must forget what GC deleted.
@@ -120,10 +144,42 @@ export class GarbageCollector {
   run(options: { dryRun?: boolean; onProgress?: GcProgress } = {}): Promise<GcReport> {
     const dryRun = options.dryRun ?? false;
     const progress = options.onProgress ?? (() => undefined);
-    this.running ??= (dryRun ? this.collect(true, progress) : this.exclusive.run('gc', () => this.collect(false, progress))).finally(() => {
+    this.running ??= (dryRun ? this.recorded(true, progress) : this.exclusive.run('gc', () => this.recorded(false, progress))).finally(() => {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  /**
+   * Calls `listener` with every run this collector finished (or that failed), as recorded in
+   * the run history: the hook for metrics (runs, bytes reclaimed). A run refused because
+   * another node holds the lease never started and is not reported.
+   */
+  onFinished(listener: (run: GcRunRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** A collection, written to the run history (gc_runs) as it starts and when it ends. */
+  private async recorded(dryRun: boolean, progress: GcProgress): Promise<GcReport> {
+    const startedAt = new Date();
+    const node = this.exclusive.holder;
+    const id = await this.store.gcRuns.start({ node, dryRun, startedAt });
+    let report: GcReport | undefined;
+    let failure: unknown;
+    try {
+      report = await this.collect(dryRun, progress);
+      return report;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      const counts = report ? countsOf(report) : { manifests: 0, links: 0, blobs: 0, uploads: 0, orphanFiles: 0, auditEvents: 0, bytesReclaimed: 0 };
+      const error = failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure);
+      const finishedAt = new Date();
+      await this.store.gcRuns.finish(id, { finishedAt, counts, ...(error === undefined ? {} : { error }) }).catch(() => undefined);
+      const run: GcRunRecord = { id, startedAt, finishedAt, node, dryRun, ...counts, ...(error === undefined ? {} : { error }) };
+      for (const listener of this.listeners) listener(run);
+    }
   }
 
   private async collect(dryRun: boolean, progress: GcProgress): Promise<GcReport> {
@@ -136,13 +192,15 @@ export class GarbageCollector {
     progress('mark', 1, 1);
     const cutoff = started - this.settings.graceMs;
     const uploads = await this.store.gc.staleUploads(started - this.settings.uploadTtlMs);
-    const report: GcReport = { dryRun, manifests: [], links: [], blobs: [], uploads: [], orphanFiles: [], incompleteWrites: 0, bytesReclaimed: 0, durationMs: 0 };
+    const report: GcReport = { dryRun, manifests: [], links: [], blobs: [], uploads: [], orphanFiles: [], auditEvents: 0, incompleteWrites: 0, bytesReclaimed: 0, durationMs: 0 };
     if (dryRun) {
       report.manifests = garbage.manifests.map(({ repository, digest, size }) => ({ repository, digest, size }));
       report.links = garbage.links.map(({ repository, digest }) => ({ repository, digest }));
       report.blobs = garbage.blobs.map(({ digest, size }) => ({ digest, size }));
       report.uploads = uploads;
       report.bytesReclaimed = report.blobs.reduce((sum, blob) => sum + blob.size, 0);
+      // The sweep is what once deleted another database's blobs: a dry run must show it too.
+      await this.sweepOrphanFiles(cutoff, report, progress, true);
       report.durationMs = Date.now() - started;
       return report;
     }
@@ -187,27 +245,62 @@ export class GarbageCollector {
       }
       progress('uploads', i + 1, uploads.length);
     }
-    await this.sweepOrphanFiles(cutoff, report, progress);
+    await this.sweepOrphanFiles(cutoff, report, progress, false);
     // Multipart uploads of writers that died mid-request hold storage the object store bills for.
     report.incompleteWrites = (await this.driver.purgeIncompleteWrites?.(new Date(started - this.settings.uploadTtlMs))) ?? 0;
+    report.auditEvents = await this.pruneAudit(started, progress);
     report.durationMs = Date.now() - started;
     return report;
   }
 
+  /** Deletes audit events past their retention in bounded batches; returns how many went. */
+  private async pruneAudit(now: number, progress: GcProgress): Promise<number> {
+    const retention = this.settings.auditRetentionMs ?? 0;
+    if (retention <= 0) return 0;
+    const before = new Date(now - retention);
+    let total = 0;
+    for (;;) {
+      const deleted = await this.store.audit.deleteOlderThan(before, AUDIT_PRUNE_BATCH);
+      total += deleted;
+      progress('audit', total, total);
+      if (deleted < AUDIT_PRUNE_BATCH) return total;
+    }
+  }
+
   /** Blob files with no row, older than the grace period: bytes a crash left before their commit. */
-  private async sweepOrphanFiles(cutoff: number, report: GcReport, progress: GcProgress): Promise<void> {
+  private async sweepOrphanFiles(cutoff: number, report: GcReport, progress: GcProgress, dryRun: boolean): Promise<void> {
     const paths = await this.driver.list(BLOBS_PREFIX);
+    const orphans: { path: string; digest: string; size: number }[] = [];
     for (const [i, path] of paths.entries()) {
       progress('files', i + 1, paths.length);
       const digest = digestOfBlobPath(path);
       if (!digest || (await this.store.gc.blobKnown(digest.toString()))) continue;
       const stat = await this.driver.stat(path);
       if (!stat || stat.modifiedAt.getTime() >= cutoff) continue;
+      orphans.push({ path, digest: digest.toString(), size: stat.size });
+    }
+    // A crash leaves a file or two without a row; a database that knows no blob at all while
+    // old files lie there is not these files' database (issue #10: it deleted them all).
+    if (orphans.length > 0 && !(await this.store.gc.hasBlobs())) throw new OrphanSweepRefusedError(orphans.length);
+    for (const orphan of orphans) {
       // Re-checked just before deleting: an upload commits its row right after placing the file.
-      if (await this.store.gc.blobKnown(digest.toString())) continue;
-      await this.driver.delete(path);
-      report.orphanFiles.push(path);
-      report.bytesReclaimed += stat.size;
+      if (await this.store.gc.blobKnown(orphan.digest)) continue;
+      if (!dryRun) await this.driver.delete(orphan.path);
+      report.orphanFiles.push(orphan.path);
+      report.bytesReclaimed += orphan.size;
     }
   }
+}
+
+/** A report's counts as the run history keeps them. */
+export function countsOf(report: GcReport): GcRunCounts {
+  return {
+    manifests: report.manifests.length,
+    links: report.links.length,
+    blobs: report.blobs.length,
+    uploads: report.uploads.length,
+    orphanFiles: report.orphanFiles.length,
+    auditEvents: report.auditEvents,
+    bytesReclaimed: report.bytesReclaimed,
+  };
 }

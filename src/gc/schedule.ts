@@ -10,6 +10,7 @@ export function gcSettings(config: Config): GcSettings {
     graceMs: config.gc.graceSeconds * 1000,
     tagHistoryMs: config.gc.tagHistoryHours * 3600 * 1000,
     uploadTtlMs: config.gc.uploadTtlSeconds * 1000,
+    auditRetentionMs: config.audit.retentionDays * 24 * 3600 * 1000,
   };
 }
 
@@ -22,6 +23,7 @@ export function gcSummary(report: GcReport): Record<string, number | boolean> {
     blobs: report.blobs.length,
     uploads: report.uploads.length,
     orphanFiles: report.orphanFiles.length,
+    auditEvents: report.auditEvents,
     incompleteWrites: report.incompleteWrites,
     bytesReclaimed: report.bytesReclaimed,
     durationMs: report.durationMs,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { RegistryError, errorBody } from '../errors/index.js';
+import type { GcAdmin } from '../gc/gc-admin.js';
 import type { LifecycleAdmin } from '../lifecycle/lifecycle-admin.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
@@ -33,6 +34,8 @@ export interface ServerDeps {
   auth: AuthServices;
   /** Lifecycle policy operations for the admin API. */
   lifecycle: LifecycleAdmin;
+  /** Garbage collection operations for the admin API. */
+  gc: GcAdmin;
   metrics?: HttpMetrics;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
@@ -177,7 +180,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps.store, deps.driver, deps.redis);
   registerTokenRoutes(app, deps.auth);
-  registerAdminApi(app, { auth: deps.auth, store: deps.store, services: deps.services, lifecycle: deps.lifecycle });
+  registerAdminApi(app, { auth: deps.auth, store: deps.store, services: deps.services, lifecycle: deps.lifecycle, gc: deps.gc });
   const oidc = deps.config.auth.oidc;
   if (oidc.issuer !== undefined) {
     registerOidcRoutes(app, deps.auth, deps.store, {

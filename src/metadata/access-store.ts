@@ -180,6 +180,8 @@ export interface SigningKeyStore {
   /** Newest first. */
   list(): Promise<SigningKeyRecord[]>;
   add(key: SigningKeyRecord): Promise<void>;
+  /** Replaces a key's stored private half (encrypting keys stored in clear); false when unknown. */
+  replacePrivate(kid: string, privateJwk: string): Promise<boolean>;
 }
 
 /** One audit event: who did what to what, when, from where, and how it ended. */
@@ -219,4 +221,9 @@ export interface AuditQuery {
 export interface AuditStore {
   append(events: AuditEventInput[]): Promise<void>;
   query(filter: AuditQuery): Promise<AuditEventRecord[]>;
+  /**
+   * Deletes up to `limit` events older than `before` (oldest first) and returns how many went;
+   * callers repeat until fewer than `limit` go, so no single statement holds locks for long.
+   */
+  deleteOlderThan(before: Date, limit: number): Promise<number>;
 }

@@ -42,6 +42,16 @@ export class KyselyAuditStore implements AuditStore {
       .execute();
     return rows.map(toRecord);
   }
+
+  async deleteOlderThan(before: Date, limit: number): Promise<number> {
+    // By id through a subquery: neither SQLite (without a compile option) nor PostgreSQL has
+    // DELETE … LIMIT. The index on `at` finds the oldest rows.
+    const result = await this.db
+      .deleteFrom('audit_events')
+      .where('id', 'in', (eb) => eb.selectFrom('audit_events').select('id').where('at', '<', before.getTime()).orderBy('at').limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
 
 function toRecord(row: Selectable<AuditEventsTable>): AuditEventRecord {
@@ -73,5 +83,10 @@ export class KyselySigningKeyStore implements SigningKeyStore {
       .values({ kid: key.kid, private_jwk: key.privateJwk, public_jwk: key.publicJwk, created_at: key.createdAt.getTime() })
       .onConflict((oc) => oc.column('kid').doNothing())
       .execute();
+  }
+
+  async replacePrivate(kid: string, privateJwk: string): Promise<boolean> {
+    const result = await this.db.updateTable('signing_keys').set({ private_jwk: privateJwk }).where('kid', '=', kid).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 }

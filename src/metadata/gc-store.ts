@@ -26,6 +26,8 @@ export interface GcStore {
   markedBlobs(): Promise<{ digest: string; size: number }[]>;
   forgetBlob(digest: string): Promise<void>;
   blobKnown(digest: string): Promise<boolean>;
+  /** Whether the database knows any blob at all (storage binding and the orphan sweep's guard). */
+  hasBlobs(): Promise<boolean>;
   staleUploads(cutoff: number): Promise<{ id: string; repository: string }[]>;
   hasTable(name: string): Promise<boolean>;
 }
@@ -178,6 +180,11 @@ export class KyselyGcStore implements GcStore {
   /** Whether a blob row exists for the digest (the orphan-file sweep's re-check). */
   async blobKnown(digest: string): Promise<boolean> {
     return (await this.db.selectFrom('blobs').select('digest').where('digest', '=', digest).executeTakeFirst()) !== undefined;
+  }
+
+  /** Whether any blob row exists. */
+  async hasBlobs(): Promise<boolean> {
+    return (await this.db.selectFrom('blobs').select('digest').limit(1).executeTakeFirst()) !== undefined;
   }
 
   /** Upload sessions untouched since `cutoff`. */

@@ -3,6 +3,7 @@ import { KyselyAccountStore } from './account-store.js';
 import { KyselyAuditStore, KyselySigningKeyStore } from './audit-store.js';
 import { KyselyBlobStore } from './blob-store.js';
 import { KyselyCredentialStore } from './credential-store.js';
+import { KyselyGcRunStore } from './gc-run-store.js';
 import { KyselyGcStore } from './gc-store.js';
 import { KyselyLeaseStore } from './lease-store.js';
 import { KyselyLifecycleStore } from './lifecycle-store.js';
@@ -32,6 +33,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly signingKeys: KyselySigningKeyStore;
   readonly audit: KyselyAuditStore;
   readonly gc: KyselyGcStore;
+  readonly gcRuns: KyselyGcRunStore;
   readonly tagHistory: KyselyTagHistoryStore;
   readonly immutableTags: KyselyImmutableTagRuleStore;
   readonly settings: KyselySettingsStore;
@@ -54,6 +56,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.signingKeys = new KyselySigningKeyStore(db);
     this.audit = new KyselyAuditStore(db);
     this.gc = new KyselyGcStore(db, rowLocks);
+    this.gcRuns = new KyselyGcRunStore(db);
     this.tagHistory = new KyselyTagHistoryStore(db);
     this.immutableTags = new KyselyImmutableTagRuleStore(db);
     this.settings = new KyselySettingsStore(db);

@@ -1,4 +1,5 @@
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
+import type { GcRunStore } from './gc-run-store.js';
 import type { GcStore } from './gc-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { LifecycleStore } from './lifecycle-store.js';
@@ -29,6 +30,8 @@ export interface MetadataStore {
   readonly audit: AuditStore;
   /** Garbage collection's snapshot and guarded sweeps (gc-store.ts). */
   readonly gc: GcStore;
+  /** The history of GC runs (gc-run-store.ts). */
+  readonly gcRuns: GcRunStore;
   /** Tag moves, immutable-tag rules and run-time settings (tag-history-store.ts, settings-store.ts). */
   readonly tagHistory: TagHistoryStore;
   readonly immutableTags: ImmutableTagRuleStore;

@@ -1,10 +1,17 @@
 import type { MetadataStore } from './metadata-store.js';
+import type { ModeFixed } from './sqlite/file-modes.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
+
+export { MetadataMissingError } from './sqlite/open-sqlite.js';
 
 /** Settings that don't fit in the URL. */
 export interface OpenMetadataStoreOptions {
   /** PostgreSQL only: an idle pooled connection failed (the pool already replaced it). */
   onPoolError?: (error: Error) => void;
+  /** SQLite only: open an existing database file, never create one (maintenance commands). */
+  mustExist?: boolean;
+  /** SQLite only: a database file or its folder had a looser mode and was tightened. */
+  onModeFixed?: ModeFixed;
 }
 
 /**
@@ -27,12 +34,16 @@ export async function openMetadataStore(url: string, options: OpenMetadataStoreO
     // sqlite:/abs, sqlite:rel, sqlite:///abs and sqlite://rel all name a path.
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path === '') throw new Error('metadata URL sqlite: names no file');
-    return openSqlite({ path });
+    return openSqlite({ path, ...sqliteOptions(options) });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new Error(`unsupported metadata URL scheme in ${redact(url)}: use sqlite: or postgres://`);
   }
-  return openSqlite({ path: url });
+  return openSqlite({ path: url, ...sqliteOptions(options) });
+}
+
+function sqliteOptions(options: OpenMetadataStoreOptions): { mustExist?: boolean; onModeFixed?: ModeFixed } {
+  return { ...(options.mustExist ? { mustExist: true } : {}), ...(options.onModeFixed ? { onModeFixed: options.onModeFixed } : {}) };
 }
 
 /** The URL without its password, for error messages. */

@@ -105,6 +105,7 @@ export interface Database {
   registry_settings: RegistrySettingsTable;
   lifecycle_policies: LifecyclePoliciesTable;
   leases: LeasesTable;
+  gc_runs: GcRunsTable;
 }
 
 /** User accounts; booleans are 0/1, groups JSON text. */
@@ -223,4 +224,21 @@ export interface LeasesTable {
   name: string;
   holder: string;
   expires_at: number;
+}
+
+/** One garbage collection (0010); dry_run is 0/1, finished_at null while it runs. */
+export interface GcRunsTable {
+  id: Generated<number>;
+  started_at: number;
+  finished_at: number | null;
+  node: string;
+  dry_run: number;
+  manifests: number;
+  links: number;
+  blobs: number;
+  uploads: number;
+  orphan_files: number;
+  audit_events: number;
+  bytes_reclaimed: number;
+  error: string | null;
 }

@@ -7,6 +7,8 @@
  *                                                       shared by every repository
  *   uploads/<upload id>/data                           an upload session's bytes so far
  *   readyz/<random id>                                 /readyz's probe file, deleted at once
+ *   _berth/storage-id                                  the id binding this storage to its
+ *                                                       metadata database (content/storage-binding.ts)
  * ```
  *
  * Which repository may see which blob is metadata (repository blob links), not a path: the same
@@ -29,6 +31,12 @@ export function uploadPrefix(uploadId: string): string {
 export function uploadDataPath(uploadId: string): string {
   return `${uploadPrefix(uploadId)}/data`;
 }
+
+/**
+ * The file holding the storage id, also recorded in the metadata database: a database bound to
+ * other storage (or none) refuses to work on this one, so GC never takes another's blobs.
+ */
+export const STORAGE_ID_PATH = '_berth/storage-id';
 
 /** Where every committed blob lives (GC lists it to find files without a row). */
 export const BLOBS_PREFIX = 'blobs';

@@ -11,6 +11,8 @@ type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation
 const PROMISED = [
   'GET /api/v1/openapi.json',
   'GET /api/v1/me',
+  'POST /api/v1/gc',
+  'GET /api/v1/gc/runs',
   'GET /api/v1/users',
   'POST /api/v1/users',
   'GET /api/v1/users/{name}',

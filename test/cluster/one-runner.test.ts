@@ -3,6 +3,9 @@
  * collection and lifecycle runs happen on one node at a time (the `gc` / `lifecycle` leases).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { LeaseBusyError } from '../../src/cluster/exclusive.js';
@@ -27,7 +30,7 @@ describe('several nodes on one PostgreSQL', { timeout: 60_000 }, () => {
         const { rows } = await client.query<{ name: string; count: string }>(`select name, count(*) as count from "${schema}".kysely_migration group by name order by name`);
         assert.ok(rows.length >= 8, `migrations recorded: ${rows.map((row) => row.name).join(', ')}`);
         assert.ok(rows.every((row) => row.count === '1'));
-        assert.equal(rows.at(-1)?.name, '0008-leases');
+        assert.equal(rows.at(-1)?.name, '0011-upload-limits');
       } finally {
         await client.end();
       }
@@ -42,14 +45,24 @@ describe('several nodes on one PostgreSQL', { timeout: 60_000 }, () => {
     const url = postgresTestUrl();
     let nodeA: TestRegistry;
     let nodeB: TestRegistry;
+    let storage: string;
     before(async () => {
-      const settings = { BERTH_METADATA_URL: url, BERTH_ADMIN_PASSWORD: 'admin-password-1', BERTH_GC_INTERVAL_SECONDS: '0', BERTH_LIFECYCLE_INTERVAL_SECONDS: '0' };
+      // Nodes of one registry share its storage as well as its database (storage is bound to it).
+      storage = await mkdtemp(join(tmpdir(), 'berth-one-runner-'));
+      const settings = {
+        BERTH_METADATA_URL: url,
+        BERTH_STORAGE_FILESYSTEM_ROOT: storage,
+        BERTH_ADMIN_PASSWORD: 'admin-password-1',
+        BERTH_GC_INTERVAL_SECONDS: '0',
+        BERTH_LIFECYCLE_INTERVAL_SECONDS: '0',
+      };
       nodeA = await startApiRegistry(settings);
       nodeB = await startApiRegistry(settings);
     });
     after(async () => {
       await nodeB?.berth.close();
       await nodeA?.stop();
+      await rm(storage, { recursive: true, force: true });
     });
 
     it('a node collects only while no other holds the gc lease; a dry run only reads and needs none', async () => {

@@ -9,6 +9,7 @@ import { accountAndNamespaceCases } from './account-and-namespace-cases.js';
 import { blobCases } from './blob-cases.js';
 import { credentialAndAuditCases } from './credential-and-audit-cases.js';
 import { concurrencyCases } from './concurrency-cases.js';
+import { gcRunAndRetentionCases } from './gc-run-and-retention-cases.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { manifestCases } from './manifest-cases.js';
@@ -57,5 +58,6 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('tag history and immutable tags', () => tagHistoryCases(test));
     describe('quotas and usage', () => quotaCases(test));
     describe('leases', () => leaseCases(test));
+    describe('GC runs, audit retention, signing-key sealing', () => gcRunAndRetentionCases(test));
   });
 }

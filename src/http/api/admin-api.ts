@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Management } from '../../auth/management/management.js';
 import { ANONYMOUS, type Principal } from '../../auth/principal.js';
+import type { GcAdmin } from '../../gc/gc-admin.js';
 import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { AuthServices } from '../auth/auth-deps.js';
@@ -15,6 +16,7 @@ import { readBoundedBody } from '../read-body.js';
 import { authenticateApiRequest } from './api-auth.js';
 import { ApiError, toApiError } from './api-error.js';
 import { API_PREFIX, defineRoute, type AnyApiRoute } from './api-route.js';
+import { GC_ROUTES } from './gc-routes.js';
 import { LIFECYCLE_ROUTES } from './lifecycle-routes.js';
 import { NAMESPACE_ROUTES } from './namespace-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -32,6 +34,7 @@ export interface AdminApiDeps {
   store: MetadataStore;
   services: RegistryServices;
   lifecycle: LifecycleAdmin;
+  gc: GcAdmin;
 }
 
 /** Every admin API route, the OpenAPI document's own included. */
@@ -56,6 +59,7 @@ export function adminApiRoutes(): AnyApiRoute[] {
     ...ROBOT_AND_AUDIT_ROUTES,
     ...TAG_ROUTES,
     ...LIFECYCLE_ROUTES,
+    ...GC_ROUTES,
   );
   return routes;
 }
@@ -100,7 +104,7 @@ async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Manage
     const params = route.params ? (validate(route.params, rawParams, 'path') as Record<string, string>) : rawParams;
     const query = route.query ? validate(route.query, Object.fromEntries(new URLSearchParams(request.url.split('?')[1] ?? '')), 'query') : undefined;
     const body = route.body ? validate(route.body, await readRequestBody(route, request), 'body') : undefined;
-    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, management, tags, lifecycle: deps.lifecycle, quotas: deps.services.quotas });
+    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, management, tags, lifecycle: deps.lifecycle, quotas: deps.services.quotas, gc: deps.gc });
     await send(reply, route.status, route.status === 204 ? undefined : result);
   } catch (error) {
     const refusal = toApiError(error);

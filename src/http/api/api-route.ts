@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Acting } from '../../auth/management/acting.js';
 import type { Management } from '../../auth/management/management.js';
 import type { QuotaService } from '../../content/quotas.js';
+import type { GcAdmin } from '../../gc/gc-admin.js';
 import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
 import type { TagAdmin } from './tag-admin.js';
 
@@ -26,6 +27,8 @@ export interface RouteContext<Q, B> {
   lifecycle: LifecycleAdmin;
   /** Namespace storage usage and quotas (content/quotas.ts). */
   quotas: QuotaService;
+  /** Garbage collection on demand and its run history (gc/gc-admin.ts). */
+  gc: GcAdmin;
 }
 
 /** A route definition. Paths use OpenAPI's `{param}` templates, relative to /api/v1. */

@@ -1,8 +1,8 @@
 /**
  * The embedded backend: one better-sqlite3 connection in WAL mode behind Kysely.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -18,6 +18,7 @@ import {
 import { KyselyMetadataStore } from '../kysely-metadata-store.js';
 import { migrateToLatest } from '../migrations/index.js';
 import type { Database } from '../schema.js';
+import { createPrivateFile, createPrivateFolder, tightenDatabaseFiles, type ModeFixed } from './file-modes.js';
 
 /** Where the SQLite database lives. */
 export interface SqliteOptions {
@@ -25,12 +26,36 @@ export interface SqliteOptions {
   path: string;
   /** How long a writer waits for another process's lock before SQLITE_BUSY. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Open an existing database only (maintenance commands): a missing file is a
+   * {@link MetadataMissingError} instead of a new, empty database.
+   */
+  mustExist?: boolean;
+  /** Told about every file whose mode was looser than 0600 (0700 for its folder) and was tightened. */
+  onModeFixed?: ModeFixed;
+}
+
+/** The database a maintenance command was pointed at does not exist; nothing was created. */
+export class MetadataMissingError extends Error {
+  constructor(readonly path: string) {
+    super(
+      `no metadata database at ${path}: this command opens an existing database only. ` +
+        'If the registry keeps its metadata in PostgreSQL, give its URL (--metadata-url or BERTH_METADATA_URL); otherwise check --data',
+    );
+    this.name = 'MetadataMissingError';
+  }
 }
 
 /** Opens (creating when new) and migrates a SQLite metadata store. */
 export async function openSqlite(options: SqliteOptions): Promise<KyselyMetadataStore> {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const database = new BetterSqlite3(options.path);
+  if (options.path !== ':memory:') {
+    const path = resolve(options.path);
+    if (options.mustExist && !existsSync(path)) throw new MetadataMissingError(path);
+    createPrivateFolder(dirname(path));
+    createPrivateFile(path);
+    tightenDatabaseFiles(path, options.onModeFixed);
+  }
+  const database = new BetterSqlite3(options.path, options.mustExist ? { fileMustExist: true } : {});
   try {
     database.pragma('journal_mode = WAL');
     database.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
@@ -48,6 +73,9 @@ export async function openSqlite(options: SqliteOptions): Promise<KyselyMetadata
     await db.destroy();
     throw error;
   }
+  // WAL and shm exist from the first write on; SQLite gave them the database file's mode, but
+  // files left by an older version keep theirs until tightened.
+  if (options.path !== ':memory:') tightenDatabaseFiles(resolve(options.path), options.onModeFixed);
   return new KyselyMetadataStore(db, 'sqlite');
 }
 
