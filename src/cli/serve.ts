@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
+import { CliError } from './cli-error.js';
 
 /** Splits HOST:PORT (IPv6 in brackets) for listen(). */
 function splitListen(listen: string): { host: string; port: number } {
@@ -33,6 +34,11 @@ export function registerServe(program: Command): void {
       let address: string;
       try {
         address = await berth.server.listen({ host, port });
+      } catch (error) {
+        // A busy port is a user's mistake, not a crash: one line naming the address, no stack.
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        await berth.close();
+        throw new CliError(`cannot listen on ${config.listen}: the address is already in use (EADDRINUSE); stop what listens there or choose another address with --listen or BERTH_LISTEN`);
       } finally {
         logger.level = level;
       }
