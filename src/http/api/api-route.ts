@@ -8,6 +8,7 @@ import type { Acting } from '../../auth/management/acting.js';
 import type { Management } from '../../auth/management/management.js';
 import type { QuotaService } from '../../content/quotas.js';
 import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
+import type { RepositoryAdmin } from './repository-admin.js';
 import type { TagAdmin } from './tag-admin.js';
 
 /** Who may call a route, as the document states it (the management operation decides). */
@@ -26,6 +27,8 @@ export interface RouteContext<Q, B> {
   lifecycle: LifecycleAdmin;
   /** Namespace storage usage and quotas (content/quotas.ts). */
   quotas: QuotaService;
+  /** Repository listing and deletion (repository-admin.ts). */
+  repositories: RepositoryAdmin;
 }
 
 /** A route definition. Paths use OpenAPI's `{param}` templates, relative to /api/v1. */
