@@ -100,6 +100,8 @@ export function markGarbage(snapshot: GcSnapshot, now: number, settings: GcSetti
 /** Runs garbage collection against a store and a driver. */
 export class GarbageCollector {
   private running: Promise<GcReport> | undefined;
+  /** Told of every deleting run that finished (the server counts them in /metrics). */
+  onRunFinished: ((report: GcReport) => void) | undefined;
 
   /**
    * `onManifestDeleted`: caches of manifests by digest must forget what GC deleted.
@@ -191,6 +193,7 @@ export class GarbageCollector {
     // Multipart uploads of writers that died mid-request hold storage the object store bills for.
     report.incompleteWrites = (await this.driver.purgeIncompleteWrites?.(new Date(started - this.settings.uploadTtlMs))) ?? 0;
     report.durationMs = Date.now() - started;
+    this.onRunFinished?.(report);
     return report;
   }
 
