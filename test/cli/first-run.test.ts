@@ -3,7 +3,8 @@
  * stopping `npm start` with SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -42,6 +43,15 @@ describe('first runs', () => {
     const run = await runBerth(['serve', '--data', join(dir, 'data'), '--listen', `127.0.0.1:${port}`], { BERTH_LOG_LEVEL: 'warn', BERTH_ADMIN_PASSWORD: 'busy-port-password' });
     assert.equal(run.code, 1);
     assert.equal(run.stderr, `berth: cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE); stop what listens there or choose another address with --listen or BERTH_LISTEN\n`);
+  });
+
+  it("`npm start`'s prestart compiles nothing when the build is newer than every source", () => {
+    // npm test built dist from scratch just before (pretest), so nothing is newer than it.
+    const marks = ['dist/.tsbuildinfo', 'dist/src/cli/main.js'].map((file) => statSync(join(root, file)).mtimeMs);
+    const run = spawnSync('bash', ['scripts/build-if-changed.sh'], { cwd: root, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.deepEqual(['dist/.tsbuildinfo', 'dist/src/cli/main.js'].map((file) => statSync(join(root, file)).mtimeMs), marks);
   });
 
   it('SIGTERM to `npm start` stops the server it started', async () => {
