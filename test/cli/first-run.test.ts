@@ -45,6 +45,12 @@ describe('first runs', () => {
     assert.equal(run.stderr, `berth: cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE); stop what listens there or choose another address with --listen or BERTH_LISTEN\n`);
   });
 
+  it("`npm test`'s pretest finds PostgreSQL, Redis and Ceph RGW answering (it started them if not) and starts nothing", () => {
+    const run = spawnSync('bash', ['scripts/test-services.sh'], { cwd: root, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, '');
+  });
+
   it("`npm start`'s prestart compiles nothing when the build is newer than every source", () => {
     // npm test built dist from scratch just before (pretest), so nothing is newer than it.
     const marks = ['dist/.tsbuildinfo', 'dist/src/cli/main.js'].map((file) => statSync(join(root, file)).mtimeMs);
