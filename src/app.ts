@@ -158,14 +158,21 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
   const lifecycle = buildLifecycle(config, { store, access: auth.access, audit: auth.audit, manifests: services.manifests, immutableTags, readOnly: services.readOnly, pulls }, logger);
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
+  const metrics = new HttpMetrics({
+    totals: () => store.usage.totals(),
+    namespaceOf: (repository) => auth.access.namespaceOf(repository),
+    namespaceLabels: config.metrics.namespaceLabels,
+    cacheMs: config.metrics.storageCacheSeconds * 1000,
+  });
+  gc.onFinished((run) => metrics.activity?.gcFinished(run));
   const server = buildServer({
     config,
     logger,
     services,
     store,
     driver,
-    metrics: new HttpMetrics(),
-    auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm },
+    metrics,
+    auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm, loginFailed: (reason) => metrics.activity?.loginFailed(reason) },
     lifecycle: lifecycle.admin,
     gc: new GcAdmin(gc, store.gcRuns, auth.audit),
     ...(tls ? { tls } : {}),

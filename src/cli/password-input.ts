@@ -57,6 +57,20 @@ export async function ask(question: string, secret: boolean): Promise<string> {
   });
 }
 
+/**
+ * A new password: from stdin when asked to (`--password-stdin`) or when stdin is not a terminal
+ * (`echo secret | berth user create bob`: a pipe is what "read from stdin" promises), else asked
+ * for twice on the terminal.
+ */
+export async function newPassword(label: string, fromStdin: boolean): Promise<string> {
+  if (fromStdin || process.stdin.isTTY !== true) {
+    const lines = await passwordLinesFromStdin();
+    if (lines.length !== 1) throw usageError('give the password on one line of stdin');
+    return lines[0] as string;
+  }
+  return askNewPassword(label);
+}
+
 /** Asks for a new password twice; throws when the two differ or it is empty. */
 export async function askNewPassword(label = 'New password'): Promise<string> {
   const first = await ask(`${label}: `, true);

@@ -40,6 +40,11 @@ export function registerServe(program: Command): void {
       let address: string;
       try {
         address = await berth.server.listen({ host, port });
+      } catch (error) {
+        // A busy port is a user's mistake, not a crash: one line naming the address, no stack.
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        await berth.close();
+        throw new CliError(`cannot listen on ${config.listen}: the address is already in use (EADDRINUSE); stop what listens there or choose another address with --listen or BERTH_LISTEN`);
       } finally {
         logger.level = level;
       }

@@ -45,6 +45,19 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ file: '/nonexistent/berth.yaml', env: {} }), /cannot read config file/);
   });
 
+  it('stops on an unknown BERTH_* variable, naming the nearest setting', () => {
+    assert.throws(
+      () => loadConfig({ env: { BERTH_METADTA_URL: 'postgres://x@y/z' } }),
+      (e: Error) => e instanceof ConfigError && e.message === 'unknown environment variable BERTH_METADTA_URL: no setting has that name (did you mean BERTH_METADATA_URL?); see docs/configuration.md',
+    );
+    assert.throws(() => loadConfig({ env: { BERTH_GC_GRACE_SECOND: '5' } }), /did you mean BERTH_GC_GRACE_SECONDS\?/);
+  });
+
+  it('accepts the BERTH_* names the project uses for other things than settings', () => {
+    const config = loadConfig({ env: { BERTH_CONFIG_DIR: '/tmp/x', BERTH_TEST_POSTGRES_URL: 'postgres://x', BERTH_TEST_S3_ENDPOINT: 'http://x', OTHER_TOOL: 'y' } });
+    assert.equal(config.listen, '0.0.0.0:5000');
+  });
+
   it('maps every setting to a BERTH_ variable of its path', () => {
     const envs = listSettings().map((s) => s.env);
     assert.ok(envs.includes('BERTH_METADATA_URL'));

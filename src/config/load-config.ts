@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.js';
+import { isNonSettingEnvName, nearestName } from './env-names.js';
 import { listSettings } from './settings.js';
 
 /** A bad setting: the message names the key and where it came from. */
@@ -64,7 +65,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   for (const [name, value] of Object.entries(sources.env ?? process.env)) {
     if (!name.startsWith('BERTH_') || value === undefined) continue;
     const setting = settings.find((s) => s.env === name);
-    if (!setting) continue; // BERTH_* variables of later features or other tools are not ours to judge
+    if (!setting) {
+      if (isNonSettingEnvName(name)) continue;
+      const nearest = nearestName(name, settings.map((s) => s.env));
+      throw new ConfigError(`unknown environment variable ${name}: no setting has that name${nearest ? ` (did you mean ${nearest}?)` : ''}; see docs/configuration.md`);
+    }
     setPath(tree, setting.key, value);
     origin.set(setting.key, `environment variable ${name}`);
   }

@@ -239,6 +239,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        namespaceLabels: nonNegativeInt
+          .default(20)
+          .describe('/metrics labels pushes and pulls with at most this many namespaces (the first seen since start); the rest count as "other", so the series stay bounded.'),
+        storageCacheSeconds: nonNegativeInt.default(10).describe('How long /metrics reuses the storage totals (blob bytes, blob and manifest counts) it read from the metadata store.'),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({
         graceSeconds: positiveInt.default(30).describe('On SIGTERM, how long running requests (uploads) may take to finish.'),

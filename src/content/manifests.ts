@@ -1,6 +1,6 @@
 import { RegistryError } from '../errors/index.js';
 import { digestOf, parseManifest, parseTag, type Reference } from '../oci/index.js';
-import type { ManifestRecord, MetadataStore, ReferrerRecord } from '../metadata/metadata-store.js';
+import type { ManifestRecord, MetadataStore, ReferrerRecord, RepositoryDeletion } from '../metadata/metadata-store.js';
 import type { ImmutableTagRefusal, ImmutableTagRule, TagEventRecord, TagHistoryQuery } from '../metadata/tag-history-store.js';
 import type { ImmutableTagRules } from './immutable-tag-rules.js';
 import type { ManifestCache } from './manifest-cache.js';
@@ -154,6 +154,20 @@ export class ManifestService {
   /** Manifests whose subject is `subject`; empty (never an error) when there are none. */
   async referrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]> {
     return this.store.manifests.referrers(repository, subject, artifactType);
+  }
+
+  /**
+   * Deletes the repository whole: tags (recorded in the tag history), manifests and blob links;
+   * GC reclaims the bytes no repository links any more. DENIED naming the tag and rule when an
+   * immutable-tag rule protects one of its tags (nothing changes), NAME_UNKNOWN when it is absent.
+   */
+  async deleteRepository(repository: string, actor?: string): Promise<RepositoryDeletion> {
+    await this.writes?.assertWritable();
+    const result = await this.store.repositories.delete(repository, await this.tagChange(repository, true, actor));
+    if (result.status === 'immutable') throw immutableTagError(repository, result);
+    if (result.status === 'unknown') throw new RegistryError('NAME_UNKNOWN', { detail: { name: repository } });
+    for (const digest of result.manifests) this.cache.delete(repository, digest);
+    return result;
   }
 
   /** Repository names in byte order after `last`, `limit` at most (`_catalog`). */

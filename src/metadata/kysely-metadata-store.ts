@@ -46,7 +46,7 @@ export class KyselyMetadataStore implements MetadataStore {
     readonly dialect: MetadataDialect,
   ) {
     const rowLocks = dialect === 'postgres';
-    this.repositories = new KyselyRepositoryStore(db);
+    this.repositories = new KyselyRepositoryStore(db, rowLocks);
     this.blobs = new KyselyBlobStore(db, rowLocks);
     this.manifests = new KyselyManifestStore(db, rowLocks);
     this.uploads = new KyselyUploadStore(db, rowLocks);

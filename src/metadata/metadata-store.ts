@@ -56,9 +56,26 @@ export interface PageRequest {
 
 /** Repositories exist once a blob is linked or a manifest put into them. */
 export interface RepositoryStore {
-  /** Repository names in byte ("ASCIIbetical") order. */
-  list(page: PageRequest): Promise<string[]>;
+  /** Repository names in byte ("ASCIIbetical") order; with `prefix`, only names starting with it. */
+  list(page: PageRequest, prefix?: string): Promise<string[]>;
   exists(name: string): Promise<boolean>;
+  /**
+   * Deletes the repository with its tags, manifests, references and blob links, in one
+   * transaction; the blobs' bytes stay for GC to reclaim once no repository links them. Every
+   * removed tag is recorded in the tag history. Refused (nothing changes) when an `immutable` rule
+   * protects one of its tags.
+   */
+  delete(name: string, options?: TagChangeOptions): Promise<RepositoryDeletion | ImmutableTagRefusal | { status: 'unknown' }>;
+}
+
+/** What deleting a repository removed. */
+export interface RepositoryDeletion {
+  status: 'deleted';
+  tags: number;
+  /** The digests of the removed manifests (callers drop them from their caches). */
+  manifests: string[];
+  /** Blob links removed. */
+  blobs: number;
 }
 
 /** Committed blobs (global, by digest) and the links that let a repository see them. */

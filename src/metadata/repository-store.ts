@@ -1,7 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { PageRequest, RepositoryStore } from './metadata-store.js';
+import { sql, type Kysely } from 'kysely';
+import type { PageRequest, RepositoryDeletion, RepositoryStore } from './metadata-store.js';
 import { pageLimit } from './page.js';
 import type { Database } from './schema.js';
+import { immutableRefusal, lockRepositoryTags, recordTagChanges, type TagChangeOptions } from './tag-changes.js';
+import type { ImmutableTagRefusal } from './tag-history-store.js';
 
 /** The repository's id, or undefined when it does not exist. */
 export async function findRepositoryId(db: Kysely<Database>, name: string): Promise<number | undefined> {
@@ -26,9 +28,12 @@ export async function ensureRepositoryId(db: Kysely<Database>, name: string): Pr
 
 /** Repositories through Kysely. */
 export class KyselyRepositoryStore implements RepositoryStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly rowLocks: boolean,
+  ) {}
 
-  async list(page: PageRequest): Promise<string[]> {
+  async list(page: PageRequest, prefix?: string): Promise<string[]> {
     const limit = pageLimit(page);
     if (limit === 0) return [];
     const after = page.after;
@@ -36,6 +41,8 @@ export class KyselyRepositoryStore implements RepositoryStore {
       .selectFrom('repositories')
       .select('name')
       .$if(after !== undefined, (q) => q.where('name', '>', after ?? ''))
+      // substr, not LIKE: repository names may hold '_', LIKE's one-character wildcard.
+      .$if(prefix !== undefined, (q) => q.where(sql<string>`substr(name, 1, ${(prefix ?? '').length})`, '=', prefix ?? ''))
       .orderBy('name')
       .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
       .execute();
@@ -44,5 +51,29 @@ export class KyselyRepositoryStore implements RepositoryStore {
 
   async exists(name: string): Promise<boolean> {
     return (await findRepositoryId(this.db, name)) !== undefined;
+  }
+
+  async delete(name: string, options: TagChangeOptions = {}): Promise<RepositoryDeletion | ImmutableTagRefusal | { status: 'unknown' }> {
+    return this.db.transaction().execute(async (trx): Promise<RepositoryDeletion | ImmutableTagRefusal | { status: 'unknown' }> => {
+      const repositoryId = await findRepositoryId(trx, name);
+      if (repositoryId === undefined) return { status: 'unknown' };
+      // The tag lock first, as every tag-changing path takes it (tag-changes.ts): a push racing
+      // this delete either commits before (and its tag is removed here) or waits and re-creates
+      // the repository afterwards.
+      await lockRepositoryTags(trx, this.rowLocks, repositoryId);
+      const tags = await trx.selectFrom('tags').select(['name', 'digest']).where('repository_id', '=', repositoryId).orderBy('name').execute();
+      const changes = tags.map((tag) => ({ tag: tag.name, oldDigest: tag.digest, newDigest: null }));
+      const refusal = immutableRefusal(changes, options.immutable);
+      if (refusal) return refusal;
+      await recordTagChanges(trx, repositoryId, changes, options.actor, Date.now());
+      const manifests = await trx.selectFrom('manifests').select('digest').where('repository_id', '=', repositoryId).execute();
+      // Children before parents: tags and references point at manifests, links and manifests at the repository.
+      await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).execute();
+      await trx.deleteFrom('manifest_references').where('repository_id', '=', repositoryId).execute();
+      await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).execute();
+      const links = await trx.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).executeTakeFirst();
+      await trx.deleteFrom('repositories').where('id', '=', repositoryId).execute();
+      return { status: 'deleted', tags: tags.length, manifests: manifests.map((m) => m.digest), blobs: Number(links.numDeletedRows) };
+    });
   }
 }

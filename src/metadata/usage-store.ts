@@ -72,11 +72,29 @@ export interface UsageStore {
    * an early refusal before bytes are moved; the commit itself checks again under the lock.
    */
   check(quota: BlobQuota, digest: string, size: number): Promise<QuotaRefusal | undefined>;
+  /** The whole registry: committed blobs (each once) and their bytes, and manifests (for /metrics). */
+  totals(): Promise<StorageTotals>;
+}
+
+/** What the registry holds, in total. */
+export interface StorageTotals {
+  blobs: number;
+  blobBytes: number;
+  manifests: number;
 }
 
 /** Usage through Kysely. */
 export class KyselyUsageStore implements UsageStore {
   constructor(private readonly db: Kysely<Database>) {}
+
+  async totals(): Promise<StorageTotals> {
+    const blobs = await this.db
+      .selectFrom('blobs')
+      .select([sql<number>`count(*)`.as('count'), sql<number | null>`cast(sum(size) as bigint)`.as('bytes')])
+      .executeTakeFirstOrThrow();
+    const manifests = await this.db.selectFrom('manifests').select(sql<number>`count(*)`.as('count')).executeTakeFirstOrThrow();
+    return { blobs: Number(blobs.count), blobBytes: Number(blobs.bytes ?? 0), manifests: Number(manifests.count) };
+  }
 
   async usage(scope: RepositoryScope): Promise<number> {
     return namespaceUsage(this.db, scope);

@@ -38,6 +38,7 @@ describe('admin API: audit log', { timeout: 60_000 }, () => {
     await ok('PUT', '/repository-visibility', { repository: 'proj/app', visibility: 'private' });
     const robot = await ok('POST', '/robots', { name: 'audit-bot', grants: [{ repository: 'proj/*', actions: ['pull'] }] }, 201);
     await ok('DELETE', `/robots/${String(robot.id)}`, undefined, 204);
+    await ok('DELETE', '/repositories/proj%2Fapp');
     await ok('DELETE', '/namespaces/proj', undefined, 204);
     await ok('DELETE', '/users/audited', undefined, 204);
     const imported = await api(registry, 'POST', '/users/import-htpasswd', { auth: ADMIN, text: `imported:${bcrypt.hashSync('imported-password', 4)}\n` });
@@ -56,6 +57,7 @@ describe('admin API: audit log', { timeout: 60_000 }, () => {
       ['repository.visibility', 'proj/app'],
       ['robot.create', 'robot$audit-bot'],
       ['robot.revoke', 'robot$audit-bot'],
+      ['repository.delete', 'proj/app'],
       ['namespace.delete', 'proj'],
       ['user.delete', 'audited'],
       ['user.import', 'htpasswd'],

@@ -33,6 +33,8 @@ const PROMISED = [
   'PUT /api/v1/namespaces/{name}/members/{kind}/{member}',
   'DELETE /api/v1/namespaces/{name}/members/{kind}/{member}',
   'PUT /api/v1/repository-visibility',
+  'GET /api/v1/repositories',
+  'DELETE /api/v1/repositories/{name}',
   'GET /api/v1/robots',
   'POST /api/v1/robots',
   'DELETE /api/v1/robots/{id}',

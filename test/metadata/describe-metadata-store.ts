@@ -15,6 +15,7 @@ import { lifecycleCases } from './lifecycle-cases.js';
 import { manifestCases } from './manifest-cases.js';
 import { quotaCases } from './quota-cases.js';
 import { repositoryCases } from './repository-cases.js';
+import { repositoryDeletionCases } from './repository-deletion-cases.js';
 import { tagAndReferrerCases } from './tag-and-referrer-cases.js';
 import { tagHistoryCases } from './tag-history-cases.js';
 import { uploadCases, uploadLimitCases } from './upload-cases.js';
@@ -46,6 +47,7 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
       });
     });
     describe('repositories', () => repositoryCases(test));
+    describe('repository deletion', () => repositoryDeletionCases(test));
     describe('blobs', () => blobCases(test));
     describe('manifests', () => manifestCases(test));
     describe('tags and referrers', () => tagAndReferrerCases(test));

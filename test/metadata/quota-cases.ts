@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { MetadataStore } from '../../src/metadata/metadata-store.js';
 import type { BlobQuota, RepositoryScope } from '../../src/metadata/usage-store.js';
 import type { StoreTest } from './describe-metadata-store.js';
-import { freshDigest } from './fixtures.js';
+import { freshDigest, putStored } from './fixtures.js';
 
 const TEAM: RepositoryScope = { prefix: 'team/' };
 
@@ -52,6 +52,16 @@ export function quotaCases(test: StoreTest): void {
       { repository: 'team/a', bytes: 100 },
       { repository: 'team/b', bytes: 110 },
     ]);
+  });
+
+  test('totals count every committed blob once with its bytes, and every manifest', async (store) => {
+    assert.deepEqual(await store.usage.totals(), { blobs: 0, blobBytes: 0, manifests: 0 });
+    const shared = await commitFresh(store, 'team/a', 100);
+    assert.equal(await store.blobs.commit('team/b', shared, 100), 'committed');
+    await commitFresh(store, 'other/c', 1000);
+    await putStored(store, { repository: 'team/a', blobs: [shared], tags: ['v1'] });
+    await putStored(store, { repository: 'team/b', blobs: [shared] });
+    assert.deepEqual(await store.usage.totals(), { blobs: 2, blobBytes: 1100, manifests: 2 });
   });
 
   test('a prefix holds exactly the names under it, whatever sorts beside it', async (store) => {

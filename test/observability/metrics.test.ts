@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { content, imageManifest, pushBlob, putManifest, randomBlob } from '../support/fixtures.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { pushImageAs } from '../auth/support.js';
 
 /** One Prometheus sample: name, labels, value. */
 interface Sample {
@@ -120,5 +121,68 @@ describe('/metrics', () => {
       .filter((s) => s.name === 'berth_http_requests_total' && s.labels.status === '404')
       .map((s) => s.labels.route ?? '');
     assert.ok(!routes.some((r) => r.includes('nope') || r.includes('another')), `no path in route labels: ${routes.join(', ')}`);
+  });
+});
+
+describe('/metrics: storage, GC, pushes and pulls by namespace, failed logins', () => {
+  let registry: TestRegistry;
+  const admin = `Basic ${Buffer.from('admin:metrics-admin-password').toString('base64')}`;
+  before(async () => {
+    registry = await startRegistry({
+      BERTH_AUTH_MODE: 'token',
+      BERTH_ADMIN_PASSWORD: 'metrics-admin-password',
+      BERTH_RATE_LIMITS_FAILED_LOGINS: '0',
+      BERTH_METRICS_NAMESPACE_LABELS: '2',
+      BERTH_METRICS_STORAGE_CACHE_SECONDS: '0',
+      BERTH_GC_GRACE_SECONDS: '1',
+    });
+  });
+  after(async () => {
+    await registry.stop();
+  });
+
+  async function samples(): Promise<Sample[]> {
+    return parseMetrics(await (await fetch(`${registry.url}/metrics`)).text());
+  }
+
+  async function pushImage(name: string): Promise<number> {
+    const image = imageManifest({ layers: 1, layerSize: 1000 });
+    assert.equal(await pushImageAs(registry, name, 'v1', image, admin), 201);
+    return image.config.size + image.layers.reduce((n, l) => n + l.size, 0);
+  }
+
+  it('reports the unique blob bytes, blob and manifest counts the store holds', async () => {
+    assert.deepEqual([total(await samples(), 'berth_storage_bytes'), total(await samples(), 'berth_blobs'), total(await samples(), 'berth_manifests')], [0, 0, 0]);
+    const bytes = await pushImage('one/app');
+    const after = await samples();
+    assert.deepEqual([total(after, 'berth_storage_bytes'), total(after, 'berth_blobs'), total(after, 'berth_manifests')], [bytes, 2, 1]);
+  });
+
+  it('counts pushes and pulls by namespace, the namespaces past the limit as "other"', async () => {
+    await pushImage('two/app');
+    await pushImage('three/app');
+    for (const name of ['one/app', 'two/app', 'three/app']) {
+      const pulled = await fetch(`${registry.url}/v2/${name}/manifests/v1`, { headers: { Authorization: admin } });
+      assert.equal(pulled.status, 200);
+      await pulled.arrayBuffer();
+    }
+    const now = await samples();
+    const actions = now.filter((s) => s.name === 'berth_registry_actions_total').map((s) => [s.labels.action, s.labels.namespace, s.value]);
+    assert.deepEqual(actions.sort(), [['pull', 'one', 1], ['pull', 'other', 1], ['pull', 'two', 1], ['push', 'one', 1], ['push', 'other', 1], ['push', 'two', 1]]);
+  });
+
+  it('counts failed logins by reason', async () => {
+    const wrong = `Basic ${Buffer.from('admin:wrong-password').toString('base64')}`;
+    for (let i = 0; i < 2; i++) await (await fetch(`${registry.url}/v2/`, { headers: { Authorization: wrong } })).arrayBuffer();
+    assert.equal(total(await samples(), 'berth_login_failures_total', { reason: 'bad_credentials' }), 2);
+  });
+
+  it('counts GC runs that deleted and the bytes they reclaimed, not dry runs', async () => {
+    const before = await samples();
+    await registry.berth.gc.run({ dryRun: true });
+    const report = await registry.berth.gc.run();
+    const after = await samples();
+    assert.equal(total(after, 'berth_gc_runs_total') - total(before, 'berth_gc_runs_total'), 1);
+    assert.equal(total(after, 'berth_gc_reclaimed_bytes_total') - total(before, 'berth_gc_reclaimed_bytes_total'), report.bytesReclaimed);
   });
 });

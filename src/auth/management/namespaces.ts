@@ -46,6 +46,13 @@ function checkVisibility(visibility: string): Visibility {
   return visibility;
 }
 
+/** A namespace's repositories, as namespace deletion needs them (http/api/repository-admin.ts). */
+export interface NamespaceRepositories {
+  namesIn(namespace: string): Promise<string[]>;
+  /** Deletes them all, audited each; returns how many. */
+  deleteAllIn(by: Acting, namespace: string): Promise<number>;
+}
+
 /** Namespace management. */
 export class NamespaceManagement {
   private readonly audit: ManagementAudit;
@@ -105,11 +112,24 @@ export class NamespaceManagement {
     return this.existing(name);
   }
 
-  /** Deletes a namespace and its memberships; its repositories stay (admins only). */
-  async delete(by: Acting, name: string): Promise<void> {
+  /**
+   * Deletes a namespace and its memberships (admins only). One that still holds repositories is
+   * refused (conflict, naming the count) unless `deleteRepositories`, which deletes them first: a
+   * namespace gone would leave them private to everyone but admins, and undeletable by owners.
+   */
+  async delete(by: Acting, name: string, repositories?: NamespaceRepositories, deleteRepositories = false): Promise<void> {
     if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'namespace.delete', name, 'only admins may delete namespaces');
+    await this.existing(name);
+    let deleted = 0;
+    if (repositories) {
+      if (deleteRepositories) deleted = await repositories.deleteAllIn(by, name);
+      const left = (await repositories.namesIn(name)).length;
+      if (left > 0) {
+        throw new ManagementError('conflict', `namespace "${name}" still holds ${left} repositor${left === 1 ? 'y' : 'ies'}; delete them first or ask to delete them too (--delete-repositories, ?deleteRepositories=true)`, { repositories: left });
+      }
+    }
     if (!(await this.deps.store.namespaces.delete(name))) throw new ManagementError('not_found', `no namespace "${name}"`);
-    this.audit.success(by, 'namespace.delete', name);
+    this.audit.success(by, 'namespace.delete', name, { repositoriesDeleted: deleted });
   }
 
   /** The members, for members of the namespace (any role) and admins. */

@@ -1,4 +1,4 @@
-/** `berth namespace …` and `berth repo visibility`: namespaces, their access rules, repository visibility. */
+/** `berth namespace …` and `berth repo visibility` (and, from repositories.ts, `repo list|delete`): namespaces, their access rules, repository visibility. */
 import { Argument, type Command } from 'commander';
 import { segment } from '../api-client.js';
 import { formatBytes } from '../../content/quotas.js';
@@ -8,6 +8,7 @@ import { byteSize, cidrList } from '../option-parsers.js';
 import { listCell, printFields, printJson, printTable, say, when } from '../output.js';
 import { openSession, withServerOption, type ServerOption } from '../stored-login.js';
 import { memberColumns } from './members.js';
+import { registerRepositoryCommands } from './repositories.js';
 
 type JsonOption = ServerOption & { json?: boolean };
 
@@ -103,10 +104,10 @@ async function usage(name: string, options: JsonOption): Promise<void> {
   printTable(report.repositories, [{ heading: 'REPOSITORY', value: (r) => r.repository }, { heading: 'SIZE', value: (r) => formatBytes(r.bytes) }], 'no repositories');
 }
 
-async function remove(name: string, options: ServerOption): Promise<void> {
+async function remove(name: string, options: ServerOption & { deleteRepositories?: boolean }): Promise<void> {
   const { api } = await openSession(options.server);
-  await api.delete(`/namespaces/${segment(name)}`);
-  say(`deleted namespace ${name}`);
+  await api.delete(`/namespaces/${segment(name)}${options.deleteRepositories ? '?deleteRepositories=true' : ''}`);
+  say(`deleted namespace ${name}${options.deleteRepositories ? ' and its repositories' : ''}`);
 }
 
 const VISIBILITIES = ['public', 'private', 'inherit'];
@@ -142,8 +143,9 @@ export function registerNamespaces(program: Command): void {
     .argument('<name>', 'the namespace')
     .option('--json', 'print JSON')
     .action(usage);
-  withServerOption(namespace.command('delete').description('delete a namespace and its memberships'))
+  withServerOption(namespace.command('delete').description('delete a namespace and its memberships (refused while it holds repositories)'))
     .argument('<name>', 'the namespace')
+    .option('--delete-repositories', 'delete its repositories too (garbage collection reclaims the bytes)')
     .action(remove);
 
   const repo = program.command('repo').description('manage repositories').exitOverride();
@@ -151,4 +153,5 @@ export function registerNamespaces(program: Command): void {
     .argument('<repository>', 'the repository, e.g. team/app')
     .addArgument(new Argument('<visibility>', 'its own visibility, or inherit the namespace\'s').choices(VISIBILITIES))
     .action(repositoryVisibility);
+  registerRepositoryCommands(repo);
 }

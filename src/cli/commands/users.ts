@@ -5,8 +5,9 @@ import { ApiClient, segment } from '../api-client.js';
 import { itemsOf, type HtpasswdImport, type User } from '../api-types.js';
 import { CliError, usageError } from '../cli-error.js';
 import { listCell, note, printJson, printTable, say, when, yesNo } from '../output.js';
-import { ask, askNewPassword, passwordLinesFromStdin, readStdin } from '../password-input.js';
+import { ask, askNewPassword, newPassword, passwordLinesFromStdin, readStdin } from '../password-input.js';
 import { openSession, withServerOption, type ServerOption } from '../stored-login.js';
+import { registerResetPassword } from './reset-password.js';
 
 type JsonOption = ServerOption & { json?: boolean };
 
@@ -30,7 +31,7 @@ async function list(options: JsonOption): Promise<void> {
 }
 
 async function create(name: string, options: ServerOption & { admin?: boolean; email?: string; passwordStdin?: boolean }): Promise<void> {
-  const password = options.passwordStdin ? ((await passwordLinesFromStdin())[0] as string) : await askNewPassword('Password');
+  const password = await newPassword('Password', options.passwordStdin === true);
   const { api } = await openSession(options.server);
   await api.post('/users', { json: { name, password, ...(options.email ? { email: options.email } : {}), ...(options.admin ? { admin: true } : {}) } });
   say(`created user ${name}${options.admin ? ' (admin)' : ''}`);
@@ -103,8 +104,9 @@ export function registerUsers(program: Command): void {
     .argument('<name>', 'the user name')
     .option('--admin', 'make the user an administrator')
     .option('--email <address>', 'the e-mail address')
-    .option('--password-stdin', 'read the password from stdin')
+    .option('--password-stdin', 'read the password from stdin (also read from stdin when it is a pipe)')
     .action(create);
+  registerResetPassword(user);
   withServerOption(user.command('passwd').description("change a password (yours by default; an admin may change anyone's)"))
     .argument('[name]', 'the user (default: you)')
     .option('--password-stdin', 'read the new password from stdin (for your own account: the current password, then the new one, on two lines)')

@@ -20,6 +20,8 @@ import { GC_ROUTES } from './gc-routes.js';
 import { LIFECYCLE_ROUTES } from './lifecycle-routes.js';
 import { NAMESPACE_ROUTES } from './namespace-routes.js';
 import { openApiDocument } from './openapi.js';
+import { RepositoryAdmin } from './repository-admin.js';
+import { REPOSITORY_ROUTES } from './repository-routes.js';
 import { ROBOT_AND_AUDIT_ROUTES } from './robot-routes.js';
 import { TagAdmin } from './tag-admin.js';
 import { TAG_ROUTES } from './tag-routes.js';
@@ -56,6 +58,7 @@ export function adminApiRoutes(): AnyApiRoute[] {
     }),
     ...USER_ROUTES,
     ...NAMESPACE_ROUTES,
+    ...REPOSITORY_ROUTES,
     ...ROBOT_AND_AUDIT_ROUTES,
     ...TAG_ROUTES,
     ...LIFECYCLE_ROUTES,
@@ -97,14 +100,14 @@ function send(reply: FastifyReply, status: number, body: unknown): FastifyReply 
   return reply.header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Management, tags: TagAdmin, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Management, tags: TagAdmin, repositories: RepositoryAdmin, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
     const principal: Principal = route.access === 'public' ? ANONYMOUS : await authenticateApiRequest(deps.auth, request);
     const rawParams = request.params as Record<string, string>;
     const params = route.params ? (validate(route.params, rawParams, 'path') as Record<string, string>) : rawParams;
     const query = route.query ? validate(route.query, Object.fromEntries(new URLSearchParams(request.url.split('?')[1] ?? '')), 'query') : undefined;
     const body = route.body ? validate(route.body, await readRequestBody(route, request), 'body') : undefined;
-    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, management, tags, lifecycle: deps.lifecycle, quotas: deps.services.quotas, gc: deps.gc });
+    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, management, tags, lifecycle: deps.lifecycle, quotas: deps.services.quotas, gc: deps.gc, repositories });
     await send(reply, route.status, route.status === 204 ? undefined : result);
   } catch (error) {
     const refusal = toApiError(error);
@@ -118,11 +121,12 @@ async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Manage
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
   const management = new Management({ store: deps.store, access: deps.auth.access, audit: deps.auth.audit });
   const tags = new TagAdmin({ services: deps.services, access: deps.auth.access, audit: deps.auth.audit });
+  const repositories = new RepositoryAdmin({ store: deps.store, services: deps.services, access: deps.auth.access, audit: deps.auth.audit });
   for (const route of adminApiRoutes()) {
     app.route({
       method: route.method,
       url: `${API_PREFIX}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
-      handler: (request, reply) => handle(route, deps, management, tags, request, reply),
+      handler: (request, reply) => handle(route, deps, management, tags, repositories, request, reply),
     });
   }
 }

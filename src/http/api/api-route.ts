@@ -9,6 +9,7 @@ import type { Management } from '../../auth/management/management.js';
 import type { QuotaService } from '../../content/quotas.js';
 import type { GcAdmin } from '../../gc/gc-admin.js';
 import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
+import type { RepositoryAdmin } from './repository-admin.js';
 import type { TagAdmin } from './tag-admin.js';
 
 /** Who may call a route, as the document states it (the management operation decides). */
@@ -29,6 +30,8 @@ export interface RouteContext<Q, B> {
   quotas: QuotaService;
   /** Garbage collection on demand and its run history (gc/gc-admin.ts). */
   gc: GcAdmin;
+  /** Repository listing and deletion (repository-admin.ts). */
+  repositories: RepositoryAdmin;
 }
 
 /** A route definition. Paths use OpenAPI's `{param}` templates, relative to /api/v1. */

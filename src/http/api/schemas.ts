@@ -160,6 +160,10 @@ export const namespaceUpdateSchema = z.strictObject({
   quotaBytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional().describe('Storage quota in bytes of unique blobs (admins only); null: none'),
 });
 
+export const namespaceDeleteQuerySchema = z.strictObject({
+  deleteRepositories: z.enum(['true', 'false']).optional().describe('true: delete its repositories too (default false: refuse while it holds any)'),
+});
+
 export const namespaceUsageSchema = z.object({
   namespace: z.string(),
   usedBytes: z.int().describe('Bytes of the distinct blobs its repositories link (a shared layer counts once; manifests are not counted)'),

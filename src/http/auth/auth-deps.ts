@@ -15,4 +15,6 @@ export interface AuthServices {
   limits: RateLimits;
   /** The token endpoint URL for challenges; undefined: derived from each request's host. */
   realm: string | undefined;
+  /** Told of each failed password login (/metrics counts them by reason). */
+  loginFailed?: (reason: 'bad_credentials' | 'throttled') => void;
 }

@@ -7,6 +7,7 @@ import type { AuthServices } from './auth-deps.js';
 export async function checkLoginAllowed(auth: AuthServices, username: string, ip: string): Promise<void> {
   const blocked = await auth.limits.loginBlocked(username, ip);
   if (!blocked.allowed) {
+    auth.loginFailed?.('throttled');
     throw new RegistryError('TOOMANYREQUESTS', { detail: { reason: 'too many failed logins; try again later' }, headers: { 'Retry-After': String(blocked.retryAfterSeconds) } });
   }
 }
@@ -17,7 +18,10 @@ export async function checkLoginAllowed(auth: AuthServices, username: string, ip
  */
 export async function recordLogin(auth: AuthServices, username: string, ip: string, principal: AuthenticatedPrincipal | undefined, via: string, fresh = true): Promise<void> {
   if (principal) await auth.limits.loginSucceeded(username, ip);
-  else await auth.limits.loginFailed(username, ip);
+  else {
+    auth.loginFailed?.('bad_credentials');
+    await auth.limits.loginFailed(username, ip);
+  }
   if (principal && !fresh) return;
   auth.audit.record({
     actor: principal ? principal.name : username,

@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RegistryMetrics, type RegistryMetricsOptions } from './registry-metrics.js';
 
 /** The registry's Prometheus metrics, on a registry of their own (no global state). */
 export class HttpMetrics {
@@ -25,7 +26,11 @@ export class HttpMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Storage, GC, push/pull and login metrics (registry-metrics.ts), when the server has a store. */
+  readonly activity: RegistryMetrics | undefined;
+
+  constructor(activity?: RegistryMetricsOptions) {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
+    this.activity = activity ? new RegistryMetrics(this.registry, activity) : undefined;
   }
 }

@@ -28,6 +28,7 @@ export async function getManifest(ctx: V2Context, name: string, referenceText: s
     return;
   }
   auditAction(ctx, 'pull', `${name}:${referenceText}`, { digest: manifest.digest });
+  ctx.metrics.activity?.action('pull', name);
   ctx.metrics.bytesSent.inc(manifest.size);
   await ctx.reply.send(Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength));
 }
@@ -49,6 +50,7 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
   if (pushed.subject) ctx.reply.header('OCI-Subject', pushed.subject);
   if (tags.length > 0) ctx.reply.header('OCI-Tag', pushed.tags.join(', '));
   auditAction(ctx, 'push', `${name}:${referenceText}`, { digest: pushed.digest, ...(tags.length > 0 ? { tags: pushed.tags } : {}) });
+  ctx.metrics.activity?.action('push', name);
   await ctx.reply.send();
 }
 
