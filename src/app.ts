@@ -24,7 +24,7 @@ import { HttpMetrics } from './http/middleware/metrics.js';
 import { buildServer } from './http/server.js';
 import { buildLifecycle, type Lifecycle } from './lifecycle/build-lifecycle.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
-import { openMetadataStore } from './metadata/open-metadata-store.js';
+import { openMetadataStore, type OpenMetadataStoreOptions } from './metadata/open-metadata-store.js';
 import { ensurePrivateFolder, type ModeFixed } from './metadata/sqlite/file-modes.js';
 import type { BlobDriver } from './storage/blob-driver.js';
 import { openBlobDriver } from './storage/open-blob-driver.js';
@@ -74,13 +74,11 @@ function modeFixedLogger(logger: Logger): ModeFixed {
 }
 
 /**
- * The stores alone, for maintenance commands that run beside (or without) a server: `berth gc`.
- * Opens an existing database only (a missing SQLite file is an error naming it, never a new
- * database) and refuses storage that is not bound to that database (storage-binding.ts).
+ * The metadata store and the blob driver, bound to each other (storage-binding.ts) before
+ * anything can sweep: a database must never act on another database's blobs.
  */
-export async function openStorage(config: Config, logger: Logger = pino({ level: 'silent' })): Promise<{ store: MetadataStore; driver: BlobDriver; gc: GarbageCollector; close(): Promise<void> }> {
-  const url = metadataUrl(config);
-  const store = await openMetadataStore(url, { mustExist: true, onModeFixed: modeFixedLogger(logger) });
+async function openBound(config: Config, url: string, options: OpenMetadataStoreOptions): Promise<{ store: MetadataStore; driver: BlobDriver; location: string }> {
+  const store = await openMetadataStore(url, options);
   const { driver, location } = await openBlobDriver(config);
   try {
     await bindStorage(store, driver, { metadata: redactedUrl(url), storage: location });
@@ -89,6 +87,17 @@ export async function openStorage(config: Config, logger: Logger = pino({ level:
     await driver.close?.();
     throw error;
   }
+  return { store, driver, location };
+}
+
+/**
+ * The stores alone, for maintenance commands that run beside (or without) a server: `berth gc`.
+ * Opens an existing database only (a missing SQLite file is an error naming it, never a new
+ * database) and refuses storage that is not bound to that database (storage-binding.ts).
+ */
+export async function openStorage(config: Config, logger: Logger = pino({ level: 'silent' })): Promise<{ store: MetadataStore; driver: BlobDriver; gc: GarbageCollector; close(): Promise<void> }> {
+  const url = metadataUrl(config);
+  const { store, driver } = await openBound(config, url, { mustExist: true, onModeFixed: modeFixedLogger(logger) });
   // What GC deletes must leave the running nodes' manifest caches too.
   const { redis, invalidation } = openRedis(config, logger);
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => invalidation.manifestGone({ repository, digest }));
@@ -111,16 +120,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   if (config.metadata.url === undefined || (config.storage.driver === 'filesystem' && config.storage.filesystem.root === undefined)) {
     ensurePrivateFolder(resolve(config.data), modeFixedLogger(logger));
   }
-  const store = await openMetadataStore(url, { onModeFixed: modeFixedLogger(logger) });
-  const { driver, location } = await openBlobDriver(config);
-  try {
-    // Before anything can sweep: a database must never act on another database's blobs.
-    await bindStorage(store, driver, { metadata: redactedUrl(url), storage: location });
-  } catch (error) {
-    await store.close();
-    await driver.close?.();
-    throw error;
-  }
+  const { store, driver, location } = await openBound(config, url, { onModeFixed: modeFixedLogger(logger) });
   const { redis, invalidation } = openRedis(config, logger);
   const cache = new ManifestCache(config.manifests.cacheEntries, invalidation);
   // The one write gate every content write passes (/v2, admin API, CLI, lifecycle runs).

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { LeaseBusyError } from '../cluster/exclusive.js';
 import type { Config } from '../config/index.js';
-import type { GarbageCollector, GcReport, GcSettings } from './collector.js';
+import { countsOf, type GarbageCollector, type GcReport, type GcSettings } from './collector.js';
 
 /** The collector's settings as the configuration gives them. */
 export function gcSettings(config: Config): GcSettings {
@@ -16,18 +16,7 @@ export function gcSettings(config: Config): GcSettings {
 
 /** One log line's worth of a report. */
 export function gcSummary(report: GcReport): Record<string, number | boolean> {
-  return {
-    dryRun: report.dryRun,
-    manifests: report.manifests.length,
-    links: report.links.length,
-    blobs: report.blobs.length,
-    uploads: report.uploads.length,
-    orphanFiles: report.orphanFiles.length,
-    auditEvents: report.auditEvents,
-    incompleteWrites: report.incompleteWrites,
-    bytesReclaimed: report.bytesReclaimed,
-    durationMs: report.durationMs,
-  };
+  return { dryRun: report.dryRun, ...countsOf(report), incompleteWrites: report.incompleteWrites, durationMs: report.durationMs };
 }
 
 /** Runs `gc` every `intervalMs` (never overlapping) until stopped; a failed run is logged and retried next time. */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -51,13 +51,33 @@ describe('first runs', () => {
     assert.equal(run.stdout, '');
   });
 
-  it("`npm start`'s prestart compiles nothing when the build is newer than every source", () => {
-    // npm test built dist from scratch just before (pretest), so nothing is newer than it.
-    const marks = ['dist/.tsbuildinfo', 'dist/src/cli/main.js'].map((file) => statSync(join(root, file)).mtimeMs);
-    const run = spawnSync('bash', ['scripts/build-if-changed.sh'], { cwd: root, encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stdout, '');
-    assert.deepEqual(['dist/.tsbuildinfo', 'dist/src/cli/main.js'].map((file) => statSync(join(root, file)).mtimeMs), marks);
+  it("`npm start`'s prestart compiles nothing when the build is newer than every source, and compiles after a change", async () => {
+    // A copy of the script in a tree of its own, with a stand-in tsc that notes each call: the
+    // real tree may be edited (or built) while the suite runs.
+    const tree = await scratchDir();
+    for (const folder of ['scripts', 'src', 'test', 'bench', 'dist/src/cli', 'node_modules/.bin']) mkdirSync(join(tree, folder), { recursive: true });
+    copyFileSync(join(root, 'scripts/build-if-changed.sh'), join(tree, 'scripts/build-if-changed.sh'));
+    const calls = join(tree, 'tsc-calls');
+    writeFileSync(join(tree, 'node_modules/.bin/tsc'), `#!/bin/sh\necho "$@" >> ${calls}\n`, { mode: 0o755 });
+    for (const file of ['src/app.ts', 'tsconfig.json', 'package.json', 'package-lock.json']) writeFileSync(join(tree, file), '');
+    const past = new Date(Date.now() - 60_000);
+    for (const file of ['src/app.ts', 'src', 'test', 'bench', 'tsconfig.json', 'package.json', 'package-lock.json']) utimesSync(join(tree, file), past, past);
+    writeFileSync(join(tree, 'dist/src/cli/main.js'), '');
+    writeFileSync(join(tree, 'dist/.tsbuildinfo'), '');
+    const built = new Date(Date.now() - 30_000);
+    utimesSync(join(tree, 'dist/.tsbuildinfo'), built, built);
+    const prestart = () => spawnSync('bash', ['scripts/build-if-changed.sh'], { cwd: tree, encoding: 'utf8' });
+
+    const idle = prestart();
+    assert.equal(idle.status, 0, idle.stderr);
+    assert.equal(idle.stdout, '');
+    assert.equal(existsSync(calls), false, 'tsc ran although nothing changed');
+
+    writeFileSync(join(tree, 'src/app.ts'), 'export {};');
+    const changed = prestart();
+    assert.equal(changed.status, 0, changed.stderr);
+    assert.equal(changed.stdout, 'prestart: sources changed since the last build; compiling\n');
+    assert.equal(readFileSync(calls, 'utf8'), '-p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo\n');
   });
 
   it('SIGTERM to `npm start` stops the server it started', async () => {

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { LeaseBusyError } from '../../cluster/exclusive.js';
 import { loadConfig } from '../../config/index.js';
+import { formatBytes } from '../../content/quotas.js';
 import { StorageBindingError } from '../../content/storage-binding.js';
 import { OrphanSweepRefusedError, type GcPhase, type GcReport } from '../../gc/collector.js';
 import { gcSummary } from '../../gc/schedule.js';
@@ -26,19 +27,6 @@ const PHASES: Record<GcPhase, string> = {
   files: 'checking blob files',
   audit: 'pruning audit events',
 };
-
-/** Bytes for people: B below 1 KiB, then KiB, MiB, GiB with one decimal (never "0.0 MiB" for 4 KiB). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /** A one-line progress display on a terminal (nothing when stderr is not one). */
 function progressLine(): { update(phase: GcPhase, done: number, total: number): void; end(): void } {
