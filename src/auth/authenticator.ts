@@ -98,11 +98,22 @@ export class Authenticator {
     return this.userPrincipal(account);
   }
 
-  private async withSecret(username: string, secret: string): Promise<AuthenticatedPrincipal | undefined> {
+  /**
+   * The principal of a robot's or personal access token's secret presented alone (the admin
+   * API's `Authorization: Bearer berth_…`), or undefined. Never a /token access token: those are
+   * for /v2 only.
+   */
+  async withBearerSecret(secret: string): Promise<AuthenticatedPrincipal | undefined> {
+    if (!looksLikeSecret(secret)) return undefined;
+    return this.withSecret(undefined, secret);
+  }
+
+  /** `username`: the login the secret must come with; undefined when it is presented alone. */
+  private async withSecret(username: string | undefined, secret: string): Promise<AuthenticatedPrincipal | undefined> {
     const credential = await this.store.credentials.findBySecretHash(secretHash(secret));
     if (!credential || !usable(credential)) return undefined;
     const expectedLogin = credential.kind === 'robot' ? robotLogin(credential.name) : credential.owner;
-    if (username !== expectedLogin) return undefined;
+    if (username !== undefined && username !== expectedLogin) return undefined;
     const principal = await this.fromCredential(credential);
     if (principal) void this.store.credentials.touch(credential.id, new Date()).catch(() => undefined);
     return principal;
