@@ -108,6 +108,16 @@ export class Authenticator {
     return this.withSecret(undefined, secret);
   }
 
+  /**
+   * True when `username` names an account or a robot (`robot$<name>`). A failed login under any
+   * other name is audited without the name itself: it is often a password typed into the wrong field.
+   */
+  async isKnownLogin(username: string): Promise<boolean> {
+    if (await this.store.accounts.get(username)) return true;
+    if (!username.startsWith('robot$')) return false;
+    return (await this.store.credentials.list({ kind: 'robot' })).some((robot) => robotLogin(robot.name) === username);
+  }
+
   /** `username`: the login the secret must come with; undefined when it is presented alone. */
   private async withSecret(username: string | undefined, secret: string): Promise<AuthenticatedPrincipal | undefined> {
     const credential = await this.store.credentials.findBySecretHash(secretHash(secret));

@@ -1,4 +1,5 @@
 /** Failed-login throttling and login auditing, shared by /v2 Basic auth and the token endpoint. */
+import { createHash } from 'node:crypto';
 import type { AuthenticatedPrincipal } from '../../auth/authenticator.js';
 import { RegistryError } from '../../errors/index.js';
 import type { AuthServices } from './auth-deps.js';
@@ -11,6 +12,11 @@ export async function checkLoginAllowed(auth: AuthServices, username: string, ip
   }
 }
 
+/** The short hash an unknown login name is audited under (8 hex digits of its SHA-256). */
+export function unknownUserHash(username: string): string {
+  return createHash('sha256').update(username).digest('hex').slice(0, 8);
+}
+
 /**
  * Counts the outcome of a login and writes it to the audit log — a success only when the
  * credentials were verified afresh, not each time a client repeats them within the cache window.
@@ -19,13 +25,16 @@ export async function recordLogin(auth: AuthServices, username: string, ip: stri
   if (principal) await auth.limits.loginSucceeded(username, ip);
   else await auth.limits.loginFailed(username, ip);
   if (principal && !fresh) return;
+  // An unknown name is kept only as a short hash: repeated guesses stay linkable, but a password
+  // typed into the user field never reaches the audit log.
+  const known = principal !== undefined || (await auth.authenticator.isKnownLogin(username));
   auth.audit.record({
-    actor: principal ? principal.name : username,
+    actor: principal ? principal.name : known ? username : 'unknown',
     actorKind: principal ? principal.kind : 'unknown',
     action: 'login',
     outcome: principal ? 'success' : 'failure',
     clientIp: ip,
-    detail: { via },
+    detail: known ? { via } : { via, userHash: unknownUserHash(username) },
   });
 }
 
