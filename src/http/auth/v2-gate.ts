@@ -12,6 +12,7 @@ import { ANONYMOUS, principalName, type Principal } from '../../auth/principal.j
 import { formatScope } from '../../auth/scope.js';
 import type { AccessEntry, AccessClaims } from '../../auth/token-issuer.js';
 import { RegistryError } from '../../errors/index.js';
+import { isRepositoryName } from '../../oci/reference.js';
 import type { V2Target } from '../v2-path.js';
 import type { AuthServices } from './auth-deps.js';
 import { presentedCredentials } from './credentials-header.js';
@@ -48,10 +49,27 @@ export function realmOf(auth: AuthServices, request: FastifyRequest): string {
 function challenge(auth: AuthServices, request: FastifyRequest, need: Need, error?: 'invalid_token' | 'insufficient_scope'): RegistryError {
   const parts = [`realm="${realmOf(auth, request)}"`, `service="${auth.tokens.settings.service}"`];
   // Pushing clients need pull too (they check for existing blobs first), as Distribution asks.
-  if (need.kind === 'repository') parts.push(`scope="${formatScope({ type: 'repository', name: need.name, actions: need.actions.includes('push') ? ['pull', 'push'] : need.actions })}"`);
+  if (need.kind === 'repository') {
+    const scopes = [formatScope({ type: 'repository', name: need.name, actions: need.actions.includes('push') ? ['pull', 'push'] : need.actions })];
+    // A cross-repository mount reads `from` too: name it, or token clients never ask for pull on
+    // it and upload instead of mounting (Distribution's challenge does the same). Several scopes
+    // share the one parameter, space-separated (auth-token.md, RFC 6750 §3).
+    const from = mountSource(request);
+    if (from !== undefined && from !== need.name) scopes.push(formatScope({ type: 'repository', name: from, actions: ['pull'] }));
+    parts.push(`scope="${scopes.join(' ')}"`);
+  }
   if (need.kind === 'catalog') parts.push('scope="registry:catalog:*"');
   if (error) parts.push(`error="${error}"`);
   return new RegistryError('UNAUTHORIZED', { headers: { 'WWW-Authenticate': `Bearer ${parts.join(',')}` } });
+}
+
+/** The `from` of a mount request (POST …/blobs/uploads/?mount=&from=) when it is a valid name. */
+function mountSource(request: FastifyRequest): string | undefined {
+  if (request.method !== 'POST') return undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  const from = query?.from;
+  if (typeof query?.mount !== 'string' || typeof from !== 'string') return undefined;
+  return isRepositoryName(from) ? from : undefined;
 }
 
 function denied(): RegistryError {
@@ -83,7 +101,10 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
     const granted = tokenGrants(claims.access, need.name);
     // Network rules bind where a token is used, not only where it was issued; a token carried
     // outside the namespace's CIDRs falls through to the checks below and is denied.
-    if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) return identity;
+    if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) {
+      await askForMountSource(auth, request, need, claims, ip);
+      return identity;
+    }
     // Would a fresh token carry the scope? Then say so (the client fetches one); else it is denied.
     const principal = await auth.authenticator.principalOf(claims.subject);
     if (!principal || principal.kind === 'anonymous') throw challenge(auth, request, need, 'insufficient_scope');
@@ -109,6 +130,19 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
   if (principal.kind === 'anonymous') throw challenge(auth, request, need);
   auditDenied(auth, principal, need, ip);
   throw denied();
+}
+
+/**
+ * A mount whose token lacks pull on `from`, though a fresh token would carry it: 401
+ * insufficient_scope naming both repositories, so the client fetches that token and mounts
+ * (Distribution requires the same access). Without the right on `from` the request goes on, and
+ * the handler answers with a plain upload session.
+ */
+async function askForMountSource(auth: AuthServices, request: FastifyRequest, need: Need & { kind: 'repository' }, claims: AccessClaims, ip: string): Promise<void> {
+  const from = mountSource(request);
+  if (from === undefined || from === need.name || tokenGrants(claims.access, from).has('pull')) return;
+  const principal = await auth.authenticator.principalOf(claims.subject, claims.issuedAt);
+  if (principal && (await auth.access.actionsOn(principal, from, ip)).has('pull')) throw challenge(auth, request, need, 'insufficient_scope');
 }
 
 function auditDenied(auth: AuthServices, principal: Principal, need: Need & { kind: 'repository' }, ip: string): void {
