@@ -103,7 +103,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     readOnly: new ReadOnlyMode(store),
     quotas,
   };
-  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis);
+  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis, invalidation);
   const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
   const lifecycle = buildLifecycle(config, { store, access: auth.access, audit: auth.audit, manifests: services.manifests, immutableTags, readOnly: services.readOnly, pulls }, logger);

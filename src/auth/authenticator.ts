@@ -83,7 +83,7 @@ export class Authenticator {
   /**
    * The current principal of a token subject (to re-evaluate rights), or undefined when it is
    * gone, disabled, revoked — or, given `issuedAt` (a token's, to the millisecond), when the
-   * user's password changed since.
+   * account's revocation stamp (password change, disable, enable) moved since.
    */
   async principalOf(subject: { kind: string; name: string; credentialId?: string }, issuedAt?: Date): Promise<Principal | undefined> {
     if (subject.kind === 'anonymous') return { kind: 'anonymous' };
@@ -94,7 +94,7 @@ export class Authenticator {
     if (subject.kind !== 'user') return undefined;
     const account = await this.store.accounts.get(subject.name);
     if (!account || account.disabled) return undefined;
-    if (issuedAt !== undefined && account.passwordChangedAt.getTime() > issuedAt.getTime()) return undefined;
+    if (issuedAt !== undefined && account.tokensValidAfter.getTime() > issuedAt.getTime()) return undefined;
     return this.userPrincipal(account);
   }
 

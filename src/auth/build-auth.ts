@@ -1,4 +1,5 @@
 /** Builds the access-control services from the configuration (called by app.ts). */
+import { localOnly, type CacheInvalidation } from '../cluster/cache-invalidation.js';
 import { Exclusive } from '../cluster/exclusive.js';
 import type { SharedRedis } from '../cluster/shared-redis.js';
 import type { Config } from '../config/index.js';
@@ -8,6 +9,7 @@ import { AuditLog, type AuditErrorHandler } from './audit-log.js';
 import { Authenticator } from './authenticator.js';
 import { LdapDirectory } from './ldap/ldap-directory.js';
 import { RateLimits } from './rate-limits.js';
+import { Revocations } from './revocations.js';
 import { TokenIssuer } from './token-issuer.js';
 
 /** The access-control services, before the HTTP layer adds its own settings. */
@@ -17,6 +19,7 @@ export interface AuthCore {
   access: AccessControl;
   audit: AuditLog;
   limits: RateLimits;
+  revocations: Revocations;
   ldap: LdapDirectory | undefined;
 }
 
@@ -44,8 +47,8 @@ function ldapOf(config: Config): LdapDirectory | undefined {
 }
 
 /** Builds (and initialises: signing keys) the access-control services. */
-/** `redis`: shared rate-limit counters and login locks (else per node). */
-export async function buildAuth(config: Config, store: MetadataStore, onAuditError: AuditErrorHandler, redis?: SharedRedis): Promise<AuthCore> {
+/** `redis`: shared rate-limit counters and login locks (else per node); `invalidation`: tells other nodes of revocations. */
+export async function buildAuth(config: Config, store: MetadataStore, onAuditError: AuditErrorHandler, redis?: SharedRedis, invalidation: CacheInvalidation = localOnly): Promise<AuthCore> {
   const tokens = new TokenIssuer(store.signingKeys, config.auth.token, new Exclusive(store.leases));
   await tokens.init();
   const ldap = ldapOf(config);
@@ -61,6 +64,7 @@ export async function buildAuth(config: Config, store: MetadataStore, onAuditErr
       tokenRequestsPerIp: { limit: limits.tokenRequestsPerIp, windowSeconds: limits.windowSeconds },
       failedLogins: { limit: limits.failedLogins, windowSeconds: limits.failedLoginWindowSeconds, blockSeconds: limits.failedLoginBlockSeconds },
     }, redis),
+    revocations: new Revocations(store, invalidation),
     ldap,
   };
 }

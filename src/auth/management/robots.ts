@@ -89,7 +89,10 @@ export class RobotManagement {
     const principal = by.principal;
     const creator = principal.kind === 'user' && principal.restrictTo === undefined && principal.name === robot.createdBy;
     if (!isSystemAdmin(principal) && !creator) throw this.audit.denied(by, 'robot.revoke', target, 'only admins and its creator may revoke a robot');
-    if (await this.deps.store.credentials.revoke(id)) this.audit.success(by, 'robot.revoke', target, { id });
+    if (await this.deps.store.credentials.revoke(id)) {
+      this.deps.revocations?.changed();
+      this.audit.success(by, 'robot.revoke', target, { id });
+    }
   }
 
   /**

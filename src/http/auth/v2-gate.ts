@@ -91,7 +91,8 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
 
   if (presented.scheme === 'bearer') {
     const claims = await auth.tokens.verifyAccess(presented.token);
-    if (!claims) throw challenge(auth, request, need, 'invalid_token');
+    // The token's signature is remembered; its subject's revocation is checked every time.
+    if (!claims || !(await auth.revocations.allows(claims.subject, claims.issuedAt))) throw challenge(auth, request, need, 'invalid_token');
     const identity = tokenIdentity(auth, claims, ip);
     if (need.kind === 'login') return identity;
     if (need.kind === 'catalog') {
