@@ -9,6 +9,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { isFullAccess, looksLikeSecret, robotLogin, secretHash } from './credentials.js';
 import type { Action } from './decide.js';
 import type { LdapDirectory } from './ldap/ldap-directory.js';
+import { PasswordLane } from './password-lane.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './passwords.js';
 import type { Grant, Principal } from './principal.js';
 
@@ -29,13 +30,15 @@ export class Authenticator {
 
   private readonly adminGroups: Set<string>;
   private readonly ldap: LdapDirectory | undefined;
+  private readonly lane: PasswordLane;
 
-  /** `adminGroups`: directory groups whose members are system admins. */
+  /** `adminGroups`: directory groups whose members are system admins; `lane`: the cap on concurrent password checks. */
   constructor(
     private readonly store: MetadataStore,
-    options: { ldap?: LdapDirectory; adminGroups?: readonly string[] } = {},
+    options: { ldap?: LdapDirectory; adminGroups?: readonly string[]; lane?: PasswordLane } = {},
   ) {
     this.ldap = options.ldap;
+    this.lane = options.lane ?? new PasswordLane(0);
     this.adminGroups = new Set(options.adminGroups ?? []);
   }
 
@@ -142,8 +145,9 @@ export class Authenticator {
   private async withAccountPassword(username: string, password: string): Promise<AuthenticatedPrincipal | undefined> {
     const account = await this.store.accounts.get(username);
     if (account?.kind === 'ldap' || (!account && this.ldap)) return this.withDirectory(username, password, account);
-    if (!account || account.kind !== 'local' || account.passwordHash === undefined) return verifyNothing(password).then(() => undefined);
-    const ok = await verifyPassword(account.passwordHash, password);
+    if (!account || account.kind !== 'local' || account.passwordHash === undefined) return this.lane.run('unknown', () => verifyNothing(password)).then(() => undefined);
+    const stored = account.passwordHash;
+    const ok = await this.lane.run('known', () => verifyPassword(stored, password));
     if (!ok || account.disabled) return undefined;
     if (needsRehash(account.passwordHash)) await this.store.accounts.update(account.name, { passwordHash: await hashPassword(password) });
     return this.userPrincipal(account);

@@ -8,6 +8,7 @@ import { AccessControl } from './access-control.js';
 import { AuditLog, type AuditErrorHandler } from './audit-log.js';
 import { Authenticator } from './authenticator.js';
 import { LdapDirectory } from './ldap/ldap-directory.js';
+import { PasswordLane } from './password-lane.js';
 import { RateLimits } from './rate-limits.js';
 import { Revocations } from './revocations.js';
 import { TokenIssuer } from './token-issuer.js';
@@ -55,7 +56,7 @@ export async function buildAuth(config: Config, store: MetadataStore, onAuditErr
   const limits = config.rateLimits;
   return {
     tokens,
-    authenticator: new Authenticator(store, { ...(ldap ? { ldap } : {}), adminGroups: config.auth.adminGroups }),
+    authenticator: new Authenticator(store, { ...(ldap ? { ldap } : {}), adminGroups: config.auth.adminGroups, lane: new PasswordLane(limits.passwordVerifications) }),
     access: new AccessControl(store, { depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root, personalNamespaces: config.auth.namespaces.personal }),
     audit: new AuditLog(store.audit, onAuditError),
     limits: new RateLimits({
@@ -63,6 +64,7 @@ export async function buildAuth(config: Config, store: MetadataStore, onAuditErr
       manifestPullsPerIp: { limit: limits.manifestPullsPerIp, windowSeconds: limits.windowSeconds },
       tokenRequestsPerIp: { limit: limits.tokenRequestsPerIp, windowSeconds: limits.windowSeconds },
       failedLogins: { limit: limits.failedLogins, windowSeconds: limits.failedLoginWindowSeconds, blockSeconds: limits.failedLoginBlockSeconds },
+      unknownUserLoginsPerIp: { limit: limits.unknownUserLoginsPerIp, windowSeconds: limits.failedLoginWindowSeconds },
     }, redis),
     revocations: new Revocations(store, invalidation),
     ldap,
