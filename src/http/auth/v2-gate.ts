@@ -8,7 +8,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Action } from '../../auth/decide.js';
-import { ANONYMOUS, principalName, type Principal } from '../../auth/principal.js';
+import { ANONYMOUS, grantedActions, principalName, type Principal } from '../../auth/principal.js';
 import { formatScope } from '../../auth/scope.js';
 import type { AccessEntry, AccessClaims } from '../../auth/token-issuer.js';
 import { RegistryError } from '../../errors/index.js';
@@ -72,8 +72,23 @@ function mountSource(request: FastifyRequest): string | undefined {
   return isRepositoryName(from) ? from : undefined;
 }
 
-function denied(): RegistryError {
-  return new RegistryError('DENIED');
+/**
+ * 403 DENIED. A robot or personal access token refused by its own grants hears which grant it
+ * holds in the detail (the message stays the table's, as clients match it), as immutable-tag and
+ * quota refusals name their rule: its holder wrote (or was given)
+ * those grants, so naming them tells nothing new and saves a guess. Any other refusal says no more.
+ */
+function deniedFor(principal: Principal, need: Need & { kind: 'repository' }): RegistryError {
+  const grants = principal.kind === 'robot' ? principal.grants : principal.kind === 'user' ? principal.restrictTo : undefined;
+  if (!grants) return new RegistryError('DENIED');
+  const granted = grantedActions(grants, need.name);
+  const action = need.actions.find((wanted) => !granted.includes(wanted));
+  if (action === undefined) return new RegistryError('DENIED');
+  const who = principal.kind === 'robot' ? principal.name : `the access token of ${principalName(principal)}`;
+  const where = grants.filter((grant) => grant.actions.includes(action)).map((grant) => grant.repository);
+  const preposition = action === 'pull' ? 'from' : action === 'push' ? 'to' : 'in';
+  const reason = where.length > 0 ? `${who} may ${action} only ${preposition} ${where.join(', ')}` : `${who} has no grant to ${action}`;
+  return new RegistryError('DENIED', { detail: { reason, repository: need.name, action, grants: grants.map((grant) => ({ repository: grant.repository, actions: grant.actions })) } });
 }
 
 function tokenGrants(access: readonly AccessEntry[], name: string): Set<string> {
@@ -112,7 +127,7 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
     const allowed = await auth.access.actionsOn(principal, need.name, ip);
     if (need.actions.every((action) => allowed.has(action))) throw challenge(auth, request, need, 'insufficient_scope');
     auditDenied(auth, principal, need, ip);
-    throw denied();
+    throw deniedFor(principal, need);
   }
 
   let principal: Principal = ANONYMOUS;
@@ -130,7 +145,7 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
   if (need.actions.every((action) => allowed.has(action))) return identity;
   if (principal.kind === 'anonymous') throw challenge(auth, request, need);
   auditDenied(auth, principal, need, ip);
-  throw denied();
+  throw deniedFor(principal, need);
 }
 
 /**
