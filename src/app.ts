@@ -150,7 +150,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     readOnly,
     quotas,
   };
-  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis);
+  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis, invalidation);
   const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
   if (store.dialect === 'postgres' && config.auth.keyEncryptionKey === undefined && config.auth.keyEncryptionKeyFile === undefined) {
     logger.warn('the token-signing private keys are stored in clear in PostgreSQL: set auth.keyEncryptionKey (docs/deploy.md)');

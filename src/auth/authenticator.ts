@@ -9,6 +9,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { isFullAccess, looksLikeSecret, robotLogin, secretHash } from './credentials.js';
 import type { Action } from './decide.js';
 import type { LdapDirectory } from './ldap/ldap-directory.js';
+import { PasswordLane } from './password-lane.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './passwords.js';
 import type { Grant, Principal } from './principal.js';
 
@@ -29,13 +30,15 @@ export class Authenticator {
 
   private readonly adminGroups: Set<string>;
   private readonly ldap: LdapDirectory | undefined;
+  private readonly lane: PasswordLane;
 
-  /** `adminGroups`: directory groups whose members are system admins. */
+  /** `adminGroups`: directory groups whose members are system admins; `lane`: the cap on concurrent password checks. */
   constructor(
     private readonly store: MetadataStore,
-    options: { ldap?: LdapDirectory; adminGroups?: readonly string[] } = {},
+    options: { ldap?: LdapDirectory; adminGroups?: readonly string[]; lane?: PasswordLane } = {},
   ) {
     this.ldap = options.ldap;
+    this.lane = options.lane ?? new PasswordLane(0);
     this.adminGroups = new Set(options.adminGroups ?? []);
   }
 
@@ -83,7 +86,7 @@ export class Authenticator {
   /**
    * The current principal of a token subject (to re-evaluate rights), or undefined when it is
    * gone, disabled, revoked — or, given `issuedAt` (a token's, to the millisecond), when the
-   * user's password changed since.
+   * account's revocation stamp (password change, disable, enable) moved since.
    */
   async principalOf(subject: { kind: string; name: string; credentialId?: string }, issuedAt?: Date): Promise<Principal | undefined> {
     if (subject.kind === 'anonymous') return { kind: 'anonymous' };
@@ -94,15 +97,36 @@ export class Authenticator {
     if (subject.kind !== 'user') return undefined;
     const account = await this.store.accounts.get(subject.name);
     if (!account || account.disabled) return undefined;
-    if (issuedAt !== undefined && account.passwordChangedAt.getTime() > issuedAt.getTime()) return undefined;
+    if (issuedAt !== undefined && account.tokensValidAfter.getTime() > issuedAt.getTime()) return undefined;
     return this.userPrincipal(account);
   }
 
-  private async withSecret(username: string, secret: string): Promise<AuthenticatedPrincipal | undefined> {
+  /**
+   * The principal of a robot's or personal access token's secret presented alone (the admin
+   * API's `Authorization: Bearer berth_…`), or undefined. Never a /token access token: those are
+   * for /v2 only.
+   */
+  async withBearerSecret(secret: string): Promise<AuthenticatedPrincipal | undefined> {
+    if (!looksLikeSecret(secret)) return undefined;
+    return this.withSecret(undefined, secret);
+  }
+
+  /**
+   * True when `username` names an account or a robot (`robot$<name>`). A failed login under any
+   * other name is audited without the name itself: it is often a password typed into the wrong field.
+   */
+  async isKnownLogin(username: string): Promise<boolean> {
+    if (await this.store.accounts.get(username)) return true;
+    if (!username.startsWith('robot$')) return false;
+    return (await this.store.credentials.list({ kind: 'robot' })).some((robot) => robotLogin(robot.name) === username);
+  }
+
+  /** `username`: the login the secret must come with; undefined when it is presented alone. */
+  private async withSecret(username: string | undefined, secret: string): Promise<AuthenticatedPrincipal | undefined> {
     const credential = await this.store.credentials.findBySecretHash(secretHash(secret));
     if (!credential || !usable(credential)) return undefined;
     const expectedLogin = credential.kind === 'robot' ? robotLogin(credential.name) : credential.owner;
-    if (username !== expectedLogin) return undefined;
+    if (username !== undefined && username !== expectedLogin) return undefined;
     const principal = await this.fromCredential(credential);
     if (principal) void this.store.credentials.touch(credential.id, new Date()).catch(() => undefined);
     return principal;
@@ -121,8 +145,9 @@ export class Authenticator {
   private async withAccountPassword(username: string, password: string): Promise<AuthenticatedPrincipal | undefined> {
     const account = await this.store.accounts.get(username);
     if (account?.kind === 'ldap' || (!account && this.ldap)) return this.withDirectory(username, password, account);
-    if (!account || account.kind !== 'local' || account.passwordHash === undefined) return verifyNothing(password).then(() => undefined);
-    const ok = await verifyPassword(account.passwordHash, password);
+    if (!account || account.kind !== 'local' || account.passwordHash === undefined) return this.lane.run('unknown', () => verifyNothing(password)).then(() => undefined);
+    const stored = account.passwordHash;
+    const ok = await this.lane.run('known', () => verifyPassword(stored, password));
     if (!ok || account.disabled) return undefined;
     if (needsRehash(account.passwordHash)) await this.store.accounts.update(account.name, { passwordHash: await hashPassword(password) });
     return this.userPrincipal(account);

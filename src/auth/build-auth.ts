@@ -1,5 +1,5 @@
 /** Builds the access-control services from the configuration (called by app.ts). */
-import { KeyEncryption, keyEncryptionSecret } from './key-encryption.js';
+import { localOnly, type CacheInvalidation } from '../cluster/cache-invalidation.js';
 import { Exclusive } from '../cluster/exclusive.js';
 import type { SharedRedis } from '../cluster/shared-redis.js';
 import type { Config } from '../config/index.js';
@@ -7,8 +7,11 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { AccessControl } from './access-control.js';
 import { AuditLog, type AuditErrorHandler } from './audit-log.js';
 import { Authenticator } from './authenticator.js';
+import { KeyEncryption, keyEncryptionSecret } from './key-encryption.js';
 import { LdapDirectory } from './ldap/ldap-directory.js';
+import { PasswordLane } from './password-lane.js';
 import { RateLimits } from './rate-limits.js';
+import { Revocations } from './revocations.js';
 import { TokenIssuer } from './token-issuer.js';
 
 /** The access-control services, before the HTTP layer adds its own settings. */
@@ -18,6 +21,7 @@ export interface AuthCore {
   access: AccessControl;
   audit: AuditLog;
   limits: RateLimits;
+  revocations: Revocations;
   ldap: LdapDirectory | undefined;
 }
 
@@ -45,8 +49,8 @@ function ldapOf(config: Config): LdapDirectory | undefined {
 }
 
 /** Builds (and initialises: signing keys) the access-control services. */
-/** `redis`: shared rate-limit counters and login locks (else per node). */
-export async function buildAuth(config: Config, store: MetadataStore, onAuditError: AuditErrorHandler, redis?: SharedRedis): Promise<AuthCore> {
+/** `redis`: shared rate-limit counters and login locks (else per node); `invalidation`: tells other nodes of revocations. */
+export async function buildAuth(config: Config, store: MetadataStore, onAuditError: AuditErrorHandler, redis?: SharedRedis, invalidation: CacheInvalidation = localOnly): Promise<AuthCore> {
   const secret = keyEncryptionSecret(config.auth);
   const tokens = new TokenIssuer(store.signingKeys, config.auth.token, new Exclusive(store.leases), secret === undefined ? undefined : new KeyEncryption(secret));
   await tokens.init();
@@ -54,7 +58,7 @@ export async function buildAuth(config: Config, store: MetadataStore, onAuditErr
   const limits = config.rateLimits;
   return {
     tokens,
-    authenticator: new Authenticator(store, { ...(ldap ? { ldap } : {}), adminGroups: config.auth.adminGroups }),
+    authenticator: new Authenticator(store, { ...(ldap ? { ldap } : {}), adminGroups: config.auth.adminGroups, lane: new PasswordLane(limits.passwordVerifications) }),
     access: new AccessControl(store, { depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root, personalNamespaces: config.auth.namespaces.personal }),
     audit: new AuditLog(store.audit, onAuditError),
     limits: new RateLimits({
@@ -62,7 +66,9 @@ export async function buildAuth(config: Config, store: MetadataStore, onAuditErr
       manifestPullsPerIp: { limit: limits.manifestPullsPerIp, windowSeconds: limits.windowSeconds },
       tokenRequestsPerIp: { limit: limits.tokenRequestsPerIp, windowSeconds: limits.windowSeconds },
       failedLogins: { limit: limits.failedLogins, windowSeconds: limits.failedLoginWindowSeconds, blockSeconds: limits.failedLoginBlockSeconds },
+      unknownUserLoginsPerIp: { limit: limits.unknownUserLoginsPerIp, windowSeconds: limits.failedLoginWindowSeconds },
     }, redis),
+    revocations: new Revocations(store, invalidation),
     ldap,
   };
 }

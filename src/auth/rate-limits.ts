@@ -20,6 +20,8 @@ export interface RateLimitSettings {
   manifestPullsPerIp: WindowLimit;
   tokenRequestsPerIp: WindowLimit;
   failedLogins: { limit: number; windowSeconds: number; blockSeconds: number };
+  /** Password logins under unknown names per address (a flood of random names, each an argon2 check); absent: unlimited. */
+  unknownUserLoginsPerIp?: WindowLimit;
 }
 
 /** What a check found: allowed, or refused with the seconds to wait. */
@@ -64,6 +66,7 @@ export class RateLimits {
   private readonly pullsPerIp;
   private readonly tokensPerIp;
   private readonly failures;
+  private readonly unknownPerIp;
   private readonly blockSeconds: number;
   /** The last login attempt of each user and address still running (see oneAtATime). */
   private readonly attempts = new Map<string, Promise<void>>();
@@ -74,6 +77,7 @@ export class RateLimits {
     this.pullsPerPrincipal = limiter(settings.manifestPullsPerPrincipal, 'pull-principal', redis);
     this.pullsPerIp = limiter(settings.manifestPullsPerIp, 'pull-ip', redis);
     this.tokensPerIp = limiter(settings.tokenRequestsPerIp, 'token-ip', redis);
+    this.unknownPerIp = settings.unknownUserLoginsPerIp && limiter(settings.unknownUserLoginsPerIp, 'unknown-user-ip', redis);
     const failed = settings.failedLogins;
     this.blockSeconds = failed.blockSeconds;
     this.failures =
@@ -93,6 +97,11 @@ export class RateLimits {
   /** Counts a login or token request from an address. */
   async tokenRequest(ip: string): Promise<LimitResult> {
     return consume(this.tokensPerIp, ip);
+  }
+
+  /** Counts a password login under a name no account has; refused once the address's allowance is spent. */
+  async unknownUserLogin(ip: string): Promise<LimitResult> {
+    return consume(this.unknownPerIp, ip);
   }
 
   /** Refused while the user has failed too often from this address (checked before verifying). */

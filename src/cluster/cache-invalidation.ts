@@ -24,6 +24,10 @@ export interface CacheInvalidation {
    * (the connection dropped or came back), when a cache must forget everything.
    */
   listen(onGone: (message: ManifestGone) => void, onGap: () => void): void;
+  /** Tells the other nodes that an account's or credential's tokens were revoked (auth/revocations.ts). */
+  credentialsChanged(): void;
+  /** Listens for other nodes' credentialsChanged, and for gaps (as in listen). */
+  listenCredentials(onChanged: () => void): void;
 }
 
 /** No other nodes to tell: never live. */
@@ -31,6 +35,8 @@ export const localOnly: CacheInvalidation = {
   live: false,
   manifestGone: () => undefined,
   listen: () => undefined,
+  credentialsChanged: () => undefined,
+  listenCredentials: () => undefined,
 };
 
 /** Invalidation over Redis pub/sub on the channel `<prefix>invalidate`. */
@@ -53,6 +59,21 @@ export class RedisCacheInvalidation implements CacheInvalidation {
     this.redis.client.publish(this.channel, JSON.stringify({ from: this.self, ...message })).catch(() => undefined);
   }
 
+  credentialsChanged(): void {
+    if (this.redis.client.status !== 'ready') return;
+    this.redis.client.publish(this.channel, JSON.stringify({ from: this.self, kind: CREDENTIALS })).catch(() => undefined);
+  }
+
+  listenCredentials(onChanged: () => void): void {
+    const subscriber = this.redis.subscriber;
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel === this.channel && isCredentialsMessage(text, this.self)) onChanged();
+    });
+    subscriber.on('ready', onChanged);
+    subscriber.on('close', onChanged);
+    this.subscribe();
+  }
+
   listen(onGone: (message: ManifestGone) => void, onGap: () => void): void {
     const subscriber = this.redis.subscriber;
     subscriber.on('message', (channel: string, text: string) => {
@@ -69,12 +90,28 @@ export class RedisCacheInvalidation implements CacheInvalidation {
       this.subscribed = false;
       onGap();
     });
-    subscriber.subscribe(this.channel).then(
+    this.subscribe();
+  }
+
+  private subscribe(): void {
+    this.redis.subscriber.subscribe(this.channel).then(
       () => {
         this.subscribed = true;
       },
       () => undefined,
     );
+  }
+}
+
+// The kind of a credentials message; manifest messages (the first kind) carry none.
+const CREDENTIALS = 'credentials';
+
+function isCredentialsMessage(text: string, self: string): boolean {
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    return value.kind === CREDENTIALS && value.from !== self;
+  } catch {
+    return false;
   }
 }
 

@@ -205,6 +205,12 @@ export const configSchema = z
         failedLogins: nonNegativeInt.default(5).describe('Failed logins of one user from one address before further attempts are refused (0: no throttle).'),
         failedLoginWindowSeconds: positiveInt.default(300).describe('Window in which failed logins are counted.'),
         failedLoginBlockSeconds: positiveInt.default(300).describe('How long logins stay refused once the failures are spent.'),
+        unknownUserLoginsPerIp: nonNegativeInt
+          .default(20)
+          .describe('Password logins under names no account has that a client address may try per failedLoginWindowSeconds before it is refused (429; 0: unlimited).'),
+        passwordVerifications: nonNegativeInt
+          .default(4)
+          .describe('Password (argon2) verifications run at once per node; more wait, logins of existing accounts first (0: no cap).'),
       })
       .strict()
       .prefault({}),

@@ -22,6 +22,8 @@ export interface AccountRecord {
   /** The OIDC subject, for OIDC accounts. */
   externalId?: string;
   passwordChangedAt: Date;
+  /** The revocation stamp: tokens issued before it are refused (moved by disable, enable, admin change, password). */
+  tokensValidAfter: Date;
   createdAt: Date;
 }
 
@@ -36,7 +38,7 @@ export interface AccountInput {
   externalId?: string;
 }
 
-/** Changes to an account; a new passwordHash also moves passwordChangedAt. */
+/** Changes to an account; a new passwordHash also moves passwordChangedAt, and it, `disabled` or `admin` the revocation stamp. */
 export interface AccountChanges {
   passwordHash?: string;
   email?: string | null;

@@ -20,6 +20,7 @@ export class KyselyAccountStore implements AccountStore {
         groups: JSON.stringify(input.groups ?? []),
         external_id: input.externalId ?? null,
         password_changed_at: now,
+        tokens_valid_after: now,
         created_at: now,
         updated_at: now,
       })
@@ -49,6 +50,7 @@ export class KyselyAccountStore implements AccountStore {
         ...(changes.email !== undefined ? { email: changes.email } : {}),
         ...(changes.admin !== undefined ? { admin: changes.admin ? 1 : 0 } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled ? 1 : 0 } : {}),
+        ...(changes.disabled !== undefined || changes.admin !== undefined || changes.passwordHash !== undefined ? { tokens_valid_after: now } : {}),
         ...(changes.groups !== undefined ? { groups: JSON.stringify(changes.groups) } : {}),
         ...(changes.externalId !== undefined ? { external_id: changes.externalId } : {}),
       })
@@ -85,6 +87,7 @@ function toRecord(row: Selectable<AccountsTable>): AccountRecord {
     groups: JSON.parse(row.groups) as string[],
     ...(row.external_id === null ? {} : { externalId: row.external_id }),
     passwordChangedAt: new Date(Number(row.password_changed_at)),
+    tokensValidAfter: new Date(Number(row.tokens_valid_after)),
     createdAt: new Date(Number(row.created_at)),
   };
 }

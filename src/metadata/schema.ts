@@ -120,6 +120,8 @@ export interface AccountsTable {
   groups: string;
   external_id: string | null;
   password_changed_at: number;
+  /** Tokens of the account issued before this (ms) are refused: its revocation stamp. */
+  tokens_valid_after: number;
   created_at: number;
   updated_at: number;
 }

@@ -110,13 +110,25 @@ describe('admin API: robots', { timeout: 60_000 }, () => {
     for (const body of bad) assertError(await api(registry, 'POST', '/robots', { auth: ADMIN, json: body }), 400, 'INVALID_REQUEST');
   });
 
-  it('lists every robot for an admin and only their own for others', async () => {
+  it("lists every robot for an admin; for others their own and every robot granted in a namespace they own, whoever made it", async () => {
     const all = await api<RobotList>(registry, 'GET', '/robots', { auth: ADMIN });
     const mine = await api<RobotList>(registry, 'GET', '/robots', { auth: alice });
     const bobs = await api<RobotList>(registry, 'GET', '/robots', { auth: bob });
     assert.ok(all.body.robots.some((r) => r.name === 'ci') && all.body.robots.some((r) => r.name === 'team-deployer'));
-    assert.deepEqual(mine.body.robots.map((r) => r.name).sort(), ['alice-bot', 'team-deployer']);
+    // ci and me-bot are the admin's, granted on team/app and team/*: alice owns team, so they are hers to see.
+    assert.deepEqual(mine.body.robots.map((r) => r.name).sort(), ['alice-bot', 'ci', 'me-bot', 'team-deployer']);
     assert.deepEqual(bobs.body.robots, []);
+  });
+
+  it("lets a namespace owner revoke an admin's robot granted in their namespace (204), but not a developer nor an owner elsewhere (403)", async () => {
+    const robot = await createRobot(ADMIN, { name: 'admins-team-bot', grants: [{ repository: 'team/*', actions: ['pull', 'push'] }] });
+    const elsewhere = await createRobot(ADMIN, { name: 'admins-other-bot', grants: [{ repository: 'other/*', actions: ['pull'] }] });
+    assertError(await api(registry, 'DELETE', `/robots/${robot.id}`, { auth: bob }), 403, 'DENIED');
+    assertError(await api(registry, 'DELETE', `/robots/${elsewhere.id}`, { auth: alice }), 403, 'DENIED');
+    assertStatus(await api(registry, 'DELETE', `/robots/${robot.id}`, { auth: alice }), 204);
+    assert.equal((await v2(registry, 'team/app/tags/list', basic(robot.login, robot.secret))).status, 401);
+    const mine = await api<RobotList>(registry, 'GET', '/robots', { auth: alice });
+    assert.ok(!mine.body.robots.some((r) => r.name === 'admins-other-bot'), mine.text);
   });
 
   it('revokes a robot (204) so its secret gets 401 at once, and repeating the revoke answers 204', async () => {

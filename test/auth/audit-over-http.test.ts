@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { AuditEventRecord } from '../../src/metadata/access-store.js';
 import { imageManifest } from '../support/fixtures.js';
@@ -71,6 +72,18 @@ describe('audit events of requests over HTTP', { timeout: 60_000 }, () => {
   it('records the failed login under the name tried, with its address', async () => {
     const event = find({ action: 'login', outcome: 'failure', actor: 'dev' });
     assert.equal(event.clientIp, '127.0.0.1');
+  });
+
+  it('records a failed login under an unknown name only as "unknown" plus a short hash, never the name', async () => {
+    const typedPassword = 'hunter2-typed-into-the-user-field';
+    assert.equal((await fetch(`${registry.url}/v2/`, { headers: { authorization: basic(typedPassword, 'x') } })).status, 401);
+    await registry.berth.auth.audit.flush();
+    const all = await registry.berth.store.audit.query({ action: 'login', limit: 200 });
+    assert.ok(!JSON.stringify(all).includes(typedPassword), 'the typed name reached the audit log');
+    const event = all.find((e) => e.actor === 'unknown' && e.outcome === 'failure');
+    assert.ok(event, JSON.stringify(all));
+    assert.equal(event.actorKind, 'unknown');
+    assert.deepEqual(event.detail, { via: 'basic', userHash: createHash('sha256').update(typedPassword).digest('hex').slice(0, 8) });
   });
 
   it('records the denied pull of a non-member', async () => {

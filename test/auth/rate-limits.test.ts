@@ -133,3 +133,23 @@ describe('failed-login throttle', { timeout: 60_000 }, () => {
     assert.equal(statuses.filter((s) => s === 429).length, 15, statuses.join(','));
   });
 });
+
+describe('logins under unknown user names (issue 10, point 7)', { timeout: 60_000 }, () => {
+  let registry: TestRegistry;
+  before(async () => {
+    registry = await startAuthRegistry({ BERTH_RATE_LIMITS_UNKNOWN_USER_LOGINS_PER_IP: '5' });
+    await addUser(registry, 'real', 'real-password-1');
+  });
+  after(async () => registry.stop());
+
+  it('refuses an address the 6th login under an unknown name with 429 TOOMANYREQUESTS and Retry-After, and still lets a real user log in', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) assert.equal((await v2(registry, '', basic(`nobody-${attempt}`, 'guess'))).status, 401);
+    const refused = await v2(registry, '', basic('nobody-5', 'guess'));
+    assert.equal(refused.status, 429);
+    assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.equal(((await refused.json()) as { errors: { code: string }[] }).errors[0]?.code, 'TOOMANYREQUESTS');
+    assert.equal((await v2(registry, '', basic('real', 'real-password-1'))).status, 200);
+    // A wrong password for a real account is the per-user throttle's business, not this one's.
+    assert.equal((await v2(registry, '', basic('real', 'wrong-password'))).status, 401);
+  });
+});

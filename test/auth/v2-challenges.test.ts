@@ -46,6 +46,14 @@ describe('/v2 challenges: secure by default (docker-registry auth-token.md)', { 
       await assertError(response, 401, 'UNAUTHORIZED');
     });
 
+    it('names repository:<from>:pull beside the target in the challenge of a cross-repository mount', async () => {
+      const layer = image.layers[0];
+      assert.ok(layer);
+      const response = await v2(registry, `x/y/blobs/uploads/?mount=${layer.digest}&from=acme/app`, undefined, { method: 'POST', headers: { 'Content-Length': '0' } });
+      assert.equal(response.headers.get('www-authenticate'), `Bearer realm="${realm}",service="berth",scope="repository:x/y:pull,push repository:acme/app:pull"`);
+      await assertError(response, 401, 'UNAUTHORIZED');
+    });
+
     it('answers an anonymous monolithic blob push and manifest PUT with the same challenge, storing nothing', async () => {
       const blob = randomBlob(64);
       const pushed = await v2(registry, `x/y/blobs/uploads/?digest=${blob.digest}`, undefined, { method: 'POST', body: new Uint8Array(blob.bytes), headers: { 'Content-Type': 'application/octet-stream' } });

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { basic, startAuthRegistry } from '../auth/support.js';
+import { basic, bearerFor, startAuthRegistry } from '../auth/support.js';
 import type { TestRegistry } from '../support/registry.js';
 import { runBerth, runCli } from './berth-process.js';
 
@@ -36,14 +36,24 @@ describe('berth user reset-password', () => {
     assert.equal(existsSync(data), false);
   });
 
-  it('sets the password read from a pipe while the server runs; the old password stops working, and it is audited', async () => {
+  it('sets the password read from a pipe while the server runs; the old password and tokens stop working, and it is audited', async () => {
     const old = basic('admin', 'admin-password-1');
+    const token = await bearerFor(registry, [], old);
+    assert.equal(await v2Status(registry, token), 200);
     const run = await runCli(configDir, ['user', 'reset-password', 'admin', '--data', registry.dataDir], 'a-brand-new-password\n');
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stderr, 'berth: the password of admin was reset (its password stamp moved: logins with the old one stop working)\n');
     assert.equal(run.stdout, '');
     assert.equal(await v2Status(registry, old), 401);
     assert.equal(await v2Status(registry, basic('admin', 'a-brand-new-password')), 200);
+    // The reset ran in another process: the server sees the account's revocation stamp move once
+    // its cached copy (at most 1 s old) expires. Poll, bounded at 10 s.
+    let tokenStatus = 0;
+    for (let i = 0; i < 100 && tokenStatus !== 401; i++) {
+      tokenStatus = await v2Status(registry, token);
+      if (tokenStatus !== 401) await new Promise((done) => setTimeout(done, 100));
+    }
+    assert.equal(tokenStatus, 401, 'a bearer token issued before the reset is refused');
     const events = await registry.berth.store.audit.query({ action: 'user.password', target: 'admin', limit: 10 });
     assert.deepEqual(events.map((e) => [e.actorKind, e.outcome, (e.detail as { by?: string } | undefined)?.by]), [['local', 'success', 'reset-password']]);
   });

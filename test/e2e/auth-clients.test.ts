@@ -66,6 +66,17 @@ after(async () => {
   await registry?.stop();
 });
 
+/** Upload POSTs that mounted (201) or began a session (202), and PATCH/PUT requests of upload sessions, from /metrics. */
+async function uploadCounts(): Promise<{ mounted: number; started: number; chunks: number }> {
+  const text = await (await fetch(`${registry.url}/metrics`)).text();
+  const count = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
+  return {
+    mounted: count(/^berth_http_requests_total\{route="v2:uploads",method="POST",status="201"\} (\d+)$/gm),
+    started: count(/^berth_http_requests_total\{route="v2:uploads",method="POST",status="202"\} (\d+)$/gm),
+    chunks: count(/^berth_http_requests_total\{route="v2:upload",method="(?:PATCH|PUT)",status="\d+"\} (\d+)$/gm),
+  };
+}
+
 /** The digest the registry serves for a manifest, asked with the admin's Basic credentials (404 → undefined). */
 async function registryDigest(name: string, reference: string): Promise<string | undefined> {
   const response = await fetch(`${registry.url}/v2/${name}/manifests/${reference}`, {
@@ -266,6 +277,19 @@ describe('skopeo with credentials against Berth with access control on', { skip:
     const pulled = join(work.path, 'pulled');
     await skopeo(['copy', '--src-tls-verify=false', '--src-creds', creds(ALICE), docker('team/skopeo:v1'), `oci:${pulled}:v1`]);
     assert.equal((await layoutDescriptor(pulled, 'v1')).digest, image.manifest.digest);
+  });
+
+  it('copies between repositories under token auth by mounting the layers: their upload POSTs answer 201 and only the config is uploaded', async () => {
+    const before = await uploadCounts();
+    await skopeo(['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--src-creds', creds(ALICE), '--dest-creds', creds(ALICE), docker('team/skopeo:v1'), docker('team/mounted:v1')]);
+    const after = await uploadCounts();
+    assert.equal(await registryDigest('team/mounted', 'v1'), image.manifest.digest);
+    // Every layer mounted (201); skopeo (containers/image) writes the config afresh without trying
+    // to reuse it, so its one upload (a 202 session, then PATCH and PUT) is all that is sent.
+    const counts = { before, after };
+    assert.equal(after.mounted - before.mounted, image.layers.length, JSON.stringify(counts));
+    assert.equal(after.started - before.started, 1, JSON.stringify(counts));
+    assert.ok(after.chunks - before.chunks <= 2, JSON.stringify(counts));
   });
 
   it('inspects the private repository with skopeo inspect --creds', async () => {

@@ -110,6 +110,23 @@ export function accountAndNamespaceCases(test: StoreTest): void {
     assert.equal(updated.createdAt.getTime(), created.createdAt.getTime());
   });
 
+  test('the revocation stamp tokensValidAfter starts at creation and moves with disable, enable, admin and password, not with email or groups', async (store) => {
+    const created = await store.accounts.create({ name: 'stamped', kind: 'local', passwordHash: 'old' });
+    assert.ok(created);
+    assert.equal(created.tokensValidAfter.getTime(), created.createdAt.getTime());
+    let last = created.tokensValidAfter.getTime();
+    for (const change of [{ disabled: true }, { disabled: false }, { admin: true }, { passwordHash: 'new' }]) {
+      await tick();
+      assert.equal(await store.accounts.update('stamped', change), true);
+      const now = (await store.accounts.get('stamped'))?.tokensValidAfter.getTime() ?? 0;
+      assert.ok(now > last, JSON.stringify(change));
+      last = now;
+    }
+    await tick();
+    assert.equal(await store.accounts.update('stamped', { email: 'x@example.com', groups: ['ops'] }), true);
+    assert.equal((await store.accounts.get('stamped'))?.tokensValidAfter.getTime(), last);
+  });
+
   test('account updates without a passwordHash change their fields but not passwordChangedAt', async (store) => {
     const created = await store.accounts.create({ name: 'alice', kind: 'oidc', email: 'a@example.com', groups: ['devs'], externalId: 'sub-1' });
     assert.ok(created);

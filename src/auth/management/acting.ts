@@ -19,6 +19,8 @@ export interface ManagementDeps {
   store: MetadataStore;
   access: AccessControl;
   audit: AuditLog;
+  /** Told when an account or credential loses its tokens (auth/revocations.ts), so they stop at once. */
+  revocations?: { changed(): void };
 }
 
 /**

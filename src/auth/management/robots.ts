@@ -72,13 +72,19 @@ export class RobotManagement {
     return { ...robotView(created), secret };
   }
 
-  /** Admins: every robot; others: the robots they created. */
+  /**
+   * Admins: every robot; others: the robots they created and every robot with a grant inside a
+   * namespace they own — whoever made it (an admin, a former owner). A robot belongs to the
+   * namespaces its grants reach, not to its creator.
+   */
   async list(by: Acting): Promise<RobotView[]> {
     const all = await this.deps.store.credentials.list({ kind: 'robot' });
     const principal = by.principal;
     if (isSystemAdmin(principal)) return all.map(robotView);
-    if (principal.kind !== 'user') return [];
-    return all.filter((robot) => robot.createdBy === principal.name).map(robotView);
+    if (principal.kind !== 'user' || principal.restrictTo !== undefined) return [];
+    const visible: RobotView[] = [];
+    for (const robot of all) if (robot.createdBy === principal.name || (await this.touchesOwnedNamespace(by, robot))) visible.push(robotView(robot));
+    return visible;
   }
 
   /** Revokes a robot (admins, or its creator). Revoking a revoked robot changes nothing. */
@@ -87,9 +93,28 @@ export class RobotManagement {
     if (!robot || robot.kind !== 'robot') throw new ManagementError('not_found', `no robot with id "${id}"`);
     const target = robotLogin(robot.name);
     const principal = by.principal;
-    const creator = principal.kind === 'user' && principal.restrictTo === undefined && principal.name === robot.createdBy;
-    if (!isSystemAdmin(principal) && !creator) throw this.audit.denied(by, 'robot.revoke', target, 'only admins and its creator may revoke a robot');
-    if (await this.deps.store.credentials.revoke(id)) this.audit.success(by, 'robot.revoke', target, { id });
+    const withPassword = principal.kind === 'user' && principal.restrictTo === undefined;
+    const allowed = isSystemAdmin(principal) || (withPassword && (principal.name === robot.createdBy || (await this.touchesOwnedNamespace(by, robot))));
+    if (!allowed) throw this.audit.denied(by, 'robot.revoke', target, 'only admins, its creator and owners of a namespace it is granted on may revoke a robot');
+    if (await this.deps.store.credentials.revoke(id)) {
+      this.deps.revocations?.changed();
+      this.audit.success(by, 'robot.revoke', target, { id });
+    }
+  }
+
+  /**
+   * True when one of the robot's grants lies inside a namespace the caller owns. A grant on
+   * every repository ("*") is the admins' alone: it makes no owner the robot's keeper.
+   */
+  private async touchesOwnedNamespace(by: Acting, robot: CredentialRecord): Promise<boolean> {
+    for (const grant of robot.grants) {
+      if (grant.repository === '*') continue;
+      const prefix = grant.repository.endsWith('/*') ? grant.repository.slice(0, -2) : undefined;
+      // A prefix shorter than the namespace depth spans namespaces: it touches the one it names.
+      const namespace = this.deps.access.namespaceOf(prefix === undefined ? grant.repository : `${prefix}/x`);
+      if ((await this.deps.access.actionsOnNamespace(by.principal, namespace)).has('manage')) return true;
+    }
+    return false;
   }
 
   /**

@@ -85,7 +85,10 @@ export class TokenManagement {
     if (!isSelf(by.principal, owner) && !isSystemAdmin(by.principal)) throw this.audit.denied(by, 'token.revoke', owner, "only admins may revoke other users' tokens");
     const token = await this.deps.store.credentials.get(id);
     if (!token || token.kind !== 'token' || token.owner !== owner) throw new ManagementError('not_found', `user "${owner}" has no token with id "${id}"`);
-    if (await this.deps.store.credentials.revoke(id)) this.audit.success(by, 'token.revoke', owner, { id, name: token.name });
+    if (await this.deps.store.credentials.revoke(id)) {
+      this.deps.revocations?.changed();
+      this.audit.success(by, 'token.revoke', owner, { id, name: token.name });
+    }
   }
 
   private requireSelfOrAdmin(by: Acting, owner: string, verb: string): void {

@@ -140,6 +140,7 @@ export class UserManagement {
       if (!account) throw new ManagementError('not_found', `no user "${name}"`);
       if (update.admin === false || update.disabled === true) await this.keepAnAdmin(account, 'demote or disable');
       await this.deps.store.accounts.update(name, update);
+      this.deps.revocations?.changed();
       this.audit.success(by, 'user.update', name, { ...changes });
       const updated = await this.deps.store.accounts.get(name);
       if (!updated) throw new ManagementError('not_found', `no user "${name}"`);
@@ -167,6 +168,7 @@ export class UserManagement {
       }
     }
     await this.deps.store.accounts.update(name, { passwordHash: await hashPassword(input.password) });
+    this.deps.revocations?.changed();
     this.audit.success(by, 'user.password', name, { by: self ? 'self' : 'admin' });
   }
 
@@ -178,6 +180,7 @@ export class UserManagement {
       if (!account) throw new ManagementError('not_found', `no user "${name}"`);
       await this.keepAnAdmin(account, 'delete');
       if (!(await this.deps.store.accounts.delete(name))) throw new ManagementError('not_found', `no user "${name}"`);
+      this.deps.revocations?.changed();
       this.audit.success(by, 'user.delete', name, { kind: account.kind, admin: account.admin });
     });
   }

@@ -119,7 +119,7 @@ async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Manage
 
 /** Registers the admin API's routes on the server. */
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
-  const management = new Management({ store: deps.store, access: deps.auth.access, audit: deps.auth.audit });
+  const management = new Management({ store: deps.store, access: deps.auth.access, audit: deps.auth.audit, revocations: deps.auth.revocations });
   const tags = new TagAdmin({ services: deps.services, access: deps.auth.access, audit: deps.auth.audit });
   const repositories = new RepositoryAdmin({ store: deps.store, services: deps.services, access: deps.auth.access, audit: deps.auth.audit });
   for (const route of adminApiRoutes()) {

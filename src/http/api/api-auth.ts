@@ -1,11 +1,14 @@
 /**
  * Who calls the admin API: `Authorization: Basic` (a user's password or personal access token,
- * or a robot's secret, through the failed-login throttle) or `Bearer` (an access token from
- * /token, re-checked against the current account). The API is administration: it always wants
- * credentials, even when the registry runs with auth.mode none.
+ * or a robot's secret, through the failed-login throttle) or `Bearer` with such a secret alone
+ * (`Bearer berth_pat_…`, within the token's grants). Never a /token access token, nor a refresh
+ * token: those are short-lived /v2 credentials any registry client holds, often for no more than
+ * `pull` on one repository, and must not become an administrator's login. The API is
+ * administration: it always wants credentials, even when the registry runs with auth.mode none.
  */
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedPrincipal } from '../../auth/authenticator.js';
+import { looksLikeSecret } from '../../auth/credentials.js';
 import type { AuthServices } from '../auth/auth-deps.js';
 import { presentedCredentials } from '../auth/credentials-header.js';
 import { attemptLogin } from '../auth/login-throttle.js';
@@ -29,10 +32,9 @@ export async function authenticateApiRequest(auth: AuthServices, request: Fastif
       return principal;
     }
     case 'bearer': {
-      const claims = await auth.tokens.verifyAccess(presented.token);
-      // Passing issuedAt refuses tokens issued before the user's password last changed.
-      const principal = claims && (await auth.authenticator.principalOf(claims.subject, claims.issuedAt));
-      if (!principal || principal.kind === 'anonymous') throw unauthorized('the token is invalid, expired or revoked');
+      if (!looksLikeSecret(presented.token)) throw unauthorized('the admin API takes Basic credentials or a personal access token (berth_…), not a /token access token');
+      const principal = await auth.authenticator.withBearerSecret(presented.token);
+      if (!principal) throw unauthorized('the token is invalid, expired or revoked');
       return principal;
     }
   }

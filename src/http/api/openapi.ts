@@ -109,14 +109,14 @@ export function openApiDocument(routes: readonly AnyApiRoute[]): JsonObject {
       description:
         'Users, namespaces and members, robots, personal access tokens and the audit log of a Berth registry. ' +
         'Authenticate with Basic credentials (a password, a personal access token, or robot$<name> with its secret) ' +
-        'or a Bearer access token from /token. Errors use the registry envelope {"errors":[{"code","message","detail"}]}.',
+        'or Bearer with a personal access token or robot secret alone (berth_…); /token access tokens are for /v2 only. Errors use the registry envelope {"errors":[{"code","message","detail"}]}.',
     },
     tags: [...new Set(routes.map((route) => route.tag))].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
         basic: { type: 'http', scheme: 'basic' },
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from GET /token' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'A personal access token or robot secret (berth_…); never a /token access token' },
       },
       schemas: { Errors: jsonSchema(errorsSchema, 'output') },
       responses,

@@ -2,6 +2,7 @@ import type { AccessControl } from '../../auth/access-control.js';
 import type { AuditLog } from '../../auth/audit-log.js';
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { RateLimits } from '../../auth/rate-limits.js';
+import type { Revocations } from '../../auth/revocations.js';
 import type { TokenIssuer } from '../../auth/token-issuer.js';
 
 /** The access-control services the HTTP layer asks; app.ts builds them. */
@@ -13,6 +14,8 @@ export interface AuthServices {
   access: AccessControl;
   audit: AuditLog;
   limits: RateLimits;
+  /** Revocation stamps, checked on every Bearer request. */
+  revocations: Revocations;
   /** The token endpoint URL for challenges; undefined: derived from each request's host. */
   realm: string | undefined;
   /** Told of each failed password login (/metrics counts them by reason). */

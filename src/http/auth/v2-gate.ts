@@ -8,10 +8,11 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Action } from '../../auth/decide.js';
-import { ANONYMOUS, principalName, type Principal } from '../../auth/principal.js';
+import { ANONYMOUS, grantedActions, principalName, type Principal } from '../../auth/principal.js';
 import { formatScope } from '../../auth/scope.js';
 import type { AccessEntry, AccessClaims } from '../../auth/token-issuer.js';
 import { RegistryError } from '../../errors/index.js';
+import { isRepositoryName } from '../../oci/reference.js';
 import type { V2Target } from '../v2-path.js';
 import type { AuthServices } from './auth-deps.js';
 import { presentedCredentials } from './credentials-header.js';
@@ -48,14 +49,46 @@ export function realmOf(auth: AuthServices, request: FastifyRequest): string {
 function challenge(auth: AuthServices, request: FastifyRequest, need: Need, error?: 'invalid_token' | 'insufficient_scope'): RegistryError {
   const parts = [`realm="${realmOf(auth, request)}"`, `service="${auth.tokens.settings.service}"`];
   // Pushing clients need pull too (they check for existing blobs first), as Distribution asks.
-  if (need.kind === 'repository') parts.push(`scope="${formatScope({ type: 'repository', name: need.name, actions: need.actions.includes('push') ? ['pull', 'push'] : need.actions })}"`);
+  if (need.kind === 'repository') {
+    const scopes = [formatScope({ type: 'repository', name: need.name, actions: need.actions.includes('push') ? ['pull', 'push'] : need.actions })];
+    // A cross-repository mount reads `from` too: name it, or token clients never ask for pull on
+    // it and upload instead of mounting (Distribution's challenge does the same). Several scopes
+    // share the one parameter, space-separated (auth-token.md, RFC 6750 §3).
+    const from = mountSource(request);
+    if (from !== undefined && from !== need.name) scopes.push(formatScope({ type: 'repository', name: from, actions: ['pull'] }));
+    parts.push(`scope="${scopes.join(' ')}"`);
+  }
   if (need.kind === 'catalog') parts.push('scope="registry:catalog:*"');
   if (error) parts.push(`error="${error}"`);
   return new RegistryError('UNAUTHORIZED', { headers: { 'WWW-Authenticate': `Bearer ${parts.join(',')}` } });
 }
 
-function denied(): RegistryError {
-  return new RegistryError('DENIED');
+/** The `from` of a mount request (POST …/blobs/uploads/?mount=&from=) when it is a valid name. */
+function mountSource(request: FastifyRequest): string | undefined {
+  if (request.method !== 'POST') return undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  const from = query?.from;
+  if (typeof query?.mount !== 'string' || typeof from !== 'string') return undefined;
+  return isRepositoryName(from) ? from : undefined;
+}
+
+/**
+ * 403 DENIED. A robot or personal access token refused by its own grants hears which grant it
+ * holds in the detail (the message stays the table's, as clients match it), as immutable-tag and
+ * quota refusals name their rule: its holder wrote (or was given)
+ * those grants, so naming them tells nothing new and saves a guess. Any other refusal says no more.
+ */
+function deniedFor(principal: Principal, need: Need & { kind: 'repository' }): RegistryError {
+  const grants = principal.kind === 'robot' ? principal.grants : principal.kind === 'user' ? principal.restrictTo : undefined;
+  if (!grants) return new RegistryError('DENIED');
+  const granted = grantedActions(grants, need.name);
+  const action = need.actions.find((wanted) => !granted.includes(wanted));
+  if (action === undefined) return new RegistryError('DENIED');
+  const who = principal.kind === 'robot' ? principal.name : `the access token of ${principalName(principal)}`;
+  const where = grants.filter((grant) => grant.actions.includes(action)).map((grant) => grant.repository);
+  const preposition = action === 'pull' ? 'from' : action === 'push' ? 'to' : 'in';
+  const reason = where.length > 0 ? `${who} may ${action} only ${preposition} ${where.join(', ')}` : `${who} has no grant to ${action}`;
+  return new RegistryError('DENIED', { detail: { reason, repository: need.name, action, grants: grants.map((grant) => ({ repository: grant.repository, actions: grant.actions })) } });
 }
 
 function tokenGrants(access: readonly AccessEntry[], name: string): Set<string> {
@@ -73,7 +106,8 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
 
   if (presented.scheme === 'bearer') {
     const claims = await auth.tokens.verifyAccess(presented.token);
-    if (!claims) throw challenge(auth, request, need, 'invalid_token');
+    // The token's signature is remembered; its subject's revocation is checked every time.
+    if (!claims || !(await auth.revocations.allows(claims.subject, claims.issuedAt))) throw challenge(auth, request, need, 'invalid_token');
     const identity = tokenIdentity(auth, claims, ip);
     if (need.kind === 'login') return identity;
     if (need.kind === 'catalog') {
@@ -83,14 +117,17 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
     const granted = tokenGrants(claims.access, need.name);
     // Network rules bind where a token is used, not only where it was issued; a token carried
     // outside the namespace's CIDRs falls through to the checks below and is denied.
-    if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) return identity;
+    if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) {
+      await askForMountSource(auth, request, need, claims, ip);
+      return identity;
+    }
     // Would a fresh token carry the scope? Then say so (the client fetches one); else it is denied.
     const principal = await auth.authenticator.principalOf(claims.subject);
     if (!principal || principal.kind === 'anonymous') throw challenge(auth, request, need, 'insufficient_scope');
     const allowed = await auth.access.actionsOn(principal, need.name, ip);
     if (need.actions.every((action) => allowed.has(action))) throw challenge(auth, request, need, 'insufficient_scope');
     auditDenied(auth, principal, need, ip);
-    throw denied();
+    throw deniedFor(principal, need);
   }
 
   let principal: Principal = ANONYMOUS;
@@ -108,7 +145,20 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
   if (need.actions.every((action) => allowed.has(action))) return identity;
   if (principal.kind === 'anonymous') throw challenge(auth, request, need);
   auditDenied(auth, principal, need, ip);
-  throw denied();
+  throw deniedFor(principal, need);
+}
+
+/**
+ * A mount whose token lacks pull on `from`, though a fresh token would carry it: 401
+ * insufficient_scope naming both repositories, so the client fetches that token and mounts
+ * (Distribution requires the same access). Without the right on `from` the request goes on, and
+ * the handler answers with a plain upload session.
+ */
+async function askForMountSource(auth: AuthServices, request: FastifyRequest, need: Need & { kind: 'repository' }, claims: AccessClaims, ip: string): Promise<void> {
+  const from = mountSource(request);
+  if (from === undefined || from === need.name || tokenGrants(claims.access, from).has('pull')) return;
+  const principal = await auth.authenticator.principalOf(claims.subject, claims.issuedAt);
+  if (principal && (await auth.access.actionsOn(principal, from, ip)).has('pull')) throw challenge(auth, request, need, 'insufficient_scope');
 }
 
 function auditDenied(auth: AuthServices, principal: Principal, need: Need & { kind: 'repository' }, ip: string): void {

@@ -13,6 +13,7 @@ import { tagHistoryMigration } from './0005-tag-history.js';
 import { lifecycleMigration } from './0006-lifecycle.js';
 import { quotasMigration } from './0007-quotas.js';
 import { leasesMigration } from './0008-leases.js';
+import { authHardeningMigration } from './0009-auth-hardening.js';
 import { gcRunsMigration } from './0010-gc-runs.js';
 import { uploadLimitsMigration } from './0011-upload-limits.js';
 
@@ -28,6 +29,7 @@ function migrationProvider(dialect: MetadataDialect): MigrationProvider {
         '0006-lifecycle': lifecycleMigration(dialect),
         '0007-quotas': quotasMigration(dialect),
         '0008-leases': leasesMigration(),
+        '0009-auth-hardening': authHardeningMigration(dialect),
         '0010-gc-runs': gcRunsMigration(dialect),
         '0011-upload-limits': uploadLimitsMigration(dialect),
       };
