@@ -78,11 +78,24 @@ function handlerFor(target: V2Target, method: string): Handler | undefined {
   }
 }
 
+// Up to this many bytes of an unread body are drained (Node does so after the answer) rather than
+// the connection closed: closing a socket with unread data makes the kernel send a reset, which can
+// reach the client before the answer does (seen with containerd refused a manifest PUT under load).
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Whether a request refused before its body arrived whole still has more body coming than is
+ * worth draining: a chunk past the quota, a 2 GiB PATCH, a streamed body of unknown length.
+ */
+function largeBodyPending(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  if (length === undefined) return request.headers['transfer-encoding'] !== undefined;
+  return Number(length) > DRAIN_LIMIT_BYTES;
+}
+
 function sendError(reply: FastifyReply, error: RegistryError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  // Refused before its body arrived whole (a chunk past the quota, an oversized manifest): close
-  // the connection rather than let Node drain whatever the client still sends.
-  if (!reply.request.raw.complete) reply.header('Connection', 'close');
+  if (!reply.request.raw.complete && largeBodyPending(reply.request)) reply.header('Connection', 'close');
   return reply.code(error.status).header('Content-Type', 'application/json').send(JSON.stringify(errorBody(error)));
 }
 
