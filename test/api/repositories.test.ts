@@ -99,7 +99,7 @@ describe('admin API: repositories', { timeout: 90_000 }, () => {
     assert.deepEqual(listed.body.repositories, []);
     assertError(await api(registry, 'GET', '/namespaces/gone', { auth: ADMIN }), 404, 'NOT_FOUND');
     const events = await auditEvents(registry, { action: 'namespace.delete' });
-    assert.deepEqual(events.map((e) => [e.target, e.detail]), [['gone', { repositoriesDeleted: 2 }]]);
+    assert.deepEqual(events.map((e) => [e.target, e.detail]), [['gone', { repositoriesDeleted: 2, robotsRevoked: 0 }]]);
     const removed = await auditEvents(registry, { action: 'repository.delete', outcome: 'success' });
     assert.deepEqual(removed.map((e) => e.target).sort(), ['gone/one', 'gone/two', 'team/web']);
   });

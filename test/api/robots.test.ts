@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { imageManifest } from '../support/fixtures.js';
 import type { TestRegistry } from '../support/registry.js';
-import { pushImageAs, seedImage, v2 } from '../auth/support.js';
-import { ADMIN, api, assertError, assertStatus, basic, createNamespace, createUser, startApiRegistry, type RobotCreatedJson } from './support.js';
+import { bearerFor, pushImageAs, seedImage, v2 } from '../auth/support.js';
+import { ADMIN, api, assertError, assertStatus, auditEvents, basic, createNamespace, createUser, startApiRegistry, type RobotCreatedJson } from './support.js';
 
 type RobotList = { robots: (Omit<RobotCreatedJson, 'secret'> & { secret?: string })[] };
 
@@ -161,5 +161,23 @@ describe('admin API: robots', { timeout: 60_000 }, () => {
     const robot = await createRobot(ADMIN, { name: 'weekly', grants: [{ repository: 'team/app', actions: ['pull'] }], expiresInDays: 7 });
     const days = (Date.parse(robot.expiresAt ?? '') - Date.now()) / 86_400_000;
     assert.ok(days > 6.9 && days <= 7, `expires in ${days} days`);
+  });
+  it('revokes the robots granted in a namespace when it is deleted, so re-creating the name revives none of them', async () => {
+    await createNamespace(registry, 'gone', { alice: 'owner' });
+    const robot = await createRobot(ADMIN, { name: 'gone-ci', grants: [{ repository: 'gone/*', actions: ['pull', 'push'] }] });
+    const keeper = await createRobot(ADMIN, { name: 'team-reader', grants: [{ repository: 'team/app', actions: ['pull'] }] });
+    const auth = basic(robot.login, robot.secret);
+    const token = await bearerFor(registry, ['repository:gone/app:pull'], auth);
+    // Authorised: the repository just doesn't exist yet.
+    assert.equal((await v2(registry, 'gone/app/tags/list', token)).status, 404);
+
+    assertStatus(await api(registry, 'DELETE', '/namespaces/gone', { auth: ADMIN }), 204);
+    await createNamespace(registry, 'gone', { bob: 'owner' });
+
+    assert.equal((await v2(registry, 'gone/app/tags/list', auth)).status, 401);
+    assert.equal((await v2(registry, 'gone/app/tags/list', token)).status, 401);
+    assert.equal((await v2(registry, 'team/app/tags/list', basic(keeper.login, keeper.secret))).status, 200);
+    const events = await auditEvents(registry, { action: 'robot.revoke', target: 'robot$gone-ci' });
+    assert.deepEqual(events.map((e) => [e.outcome, (e.detail as { reason?: string } | undefined)?.reason]), [['success', 'namespace "gone" was deleted']]);
   });
 });

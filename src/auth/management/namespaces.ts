@@ -5,11 +5,13 @@
  */
 import type { MemberRecord, NamespaceChanges, NamespaceRecord, Role, Visibility } from '../../metadata/access-store.js';
 import { isRepositoryName } from '../../oci/index.js';
+import { robotLogin } from '../credentials.js';
 import { parseCidr } from '../network.js';
 import type { Principal } from '../principal.js';
 import { isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
 import { invalid, ManagementError } from './management-error.js';
 import { checkAccountName } from './names.js';
+import { grantedNamespaces } from './robots.js';
 
 /** The roles a member can hold, strongest first. */
 export const ROLES: readonly Role[] = ['owner', 'maintainer', 'developer', 'reader'];
@@ -129,7 +131,25 @@ export class NamespaceManagement {
       }
     }
     if (!(await this.deps.store.namespaces.delete(name))) throw new ManagementError('not_found', `no namespace "${name}"`);
-    this.audit.success(by, 'namespace.delete', name, { repositoriesDeleted: deleted });
+    const robotsRevoked = await this.revokeRobotsOf(by, name);
+    this.audit.success(by, 'namespace.delete', name, { repositoriesDeleted: deleted, robotsRevoked });
+  }
+
+  /**
+   * Revokes every robot granted inside the deleted namespace: its grants name repositories, not
+   * the namespace row, so a namespace re-created under the name (by someone else) would otherwise
+   * hand the old robot its rights back. Returns how many were revoked.
+   */
+  private async revokeRobotsOf(by: Acting, namespace: string): Promise<number> {
+    let revoked = 0;
+    for (const robot of await this.deps.store.credentials.list({ kind: 'robot' })) {
+      if (robot.revokedAt !== undefined || !grantedNamespaces(this.deps.access, robot).has(namespace)) continue;
+      if (!(await this.deps.store.credentials.revoke(robot.id))) continue;
+      revoked++;
+      this.audit.success(by, 'robot.revoke', robotLogin(robot.name), { id: robot.id, reason: `namespace "${namespace}" was deleted` });
+    }
+    if (revoked > 0) this.deps.revocations?.changed();
+    return revoked;
   }
 
   /** The members, for members of the namespace (any role) and admins. */

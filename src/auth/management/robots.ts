@@ -107,11 +107,7 @@ export class RobotManagement {
    * every repository ("*") is the admins' alone: it makes no owner the robot's keeper.
    */
   private async touchesOwnedNamespace(by: Acting, robot: CredentialRecord): Promise<boolean> {
-    for (const grant of robot.grants) {
-      if (grant.repository === '*') continue;
-      const prefix = grant.repository.endsWith('/*') ? grant.repository.slice(0, -2) : undefined;
-      // A prefix shorter than the namespace depth spans namespaces: it touches the one it names.
-      const namespace = this.deps.access.namespaceOf(prefix === undefined ? grant.repository : `${prefix}/x`);
+    for (const namespace of grantedNamespaces(this.deps.access, robot)) {
       if ((await this.deps.access.actionsOnNamespace(by.principal, namespace)).has('manage')) return true;
     }
     return false;
@@ -137,4 +133,18 @@ export class RobotManagement {
     const actions = await access.actionsOnNamespace(by.principal, namespace);
     return actions.has('manage') ? undefined : `"${pattern}" is outside the namespaces you own`;
   }
+}
+
+/**
+ * The namespaces a robot's grants lie in. A grant on every repository ("*") names none; a prefix
+ * shorter than the namespace depth spans namespaces and counts as the one it names.
+ */
+export function grantedNamespaces(access: { namespaceOf(repository: string): string }, robot: CredentialRecord): Set<string> {
+  const namespaces = new Set<string>();
+  for (const grant of robot.grants) {
+    if (grant.repository === '*') continue;
+    const prefix = grant.repository.endsWith('/*') ? grant.repository.slice(0, -2) : undefined;
+    namespaces.add(access.namespaceOf(prefix === undefined ? grant.repository : `${prefix}/x`));
+  }
+  return namespaces;
 }
