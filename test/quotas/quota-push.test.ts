@@ -9,6 +9,7 @@ import type { RepositoryScope } from '../../src/metadata/usage-store.js';
 import { content, imageManifest, pushBlob, pushImage, randomBlob, type Content } from '../support/fixtures.js';
 import { postgresTestUrl } from '../support/postgres.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { createNamespaceWithQuota } from './support.js';
 
 const backends: [string, () => Record<string, string>][] = [
   ['SQLite', () => ({})],
@@ -35,11 +36,7 @@ for (const [backend, settings] of backends) {
     before(async () => (registry = await startRegistry(settings())));
     after(async () => registry.stop());
 
-    /** Creates the namespace with a quota (before anything reads it, so no copy is stale). */
-    async function withQuota(namespace: string, quotaBytes: number): Promise<void> {
-      await registry.berth.store.namespaces.create({ name: namespace, visibility: 'private' });
-      assert.ok(await registry.berth.store.namespaces.update(namespace, { quotaBytes }));
-    }
+    const withQuota = (namespace: string, quotaBytes: number): Promise<void> => createNamespaceWithQuota(registry, namespace, quotaBytes);
 
     async function usage(scope: RepositoryScope): Promise<number> {
       return registry.berth.store.usage.usage(scope);

@@ -11,6 +11,7 @@ import { randomBlob, type Content } from '../support/fixtures.js';
 import { postgresTestUrl } from '../support/postgres.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { assertWordedError, streamedInit } from '../support/spec-http.js';
+import { createNamespaceWithQuota } from './support.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,10 +27,7 @@ for (const [backend, settings] of backends) {
     before(async () => (registry = await startRegistry(settings())));
     after(async () => registry.stop());
 
-    async function withQuota(namespace: string, quotaBytes: number): Promise<void> {
-      await registry.berth.store.namespaces.create({ name: namespace, visibility: 'private' });
-      assert.ok(await registry.berth.store.namespaces.update(namespace, { quotaBytes }));
-    }
+    const withQuota = (namespace: string, quotaBytes: number): Promise<void> => createNamespaceWithQuota(registry, namespace, quotaBytes);
 
     async function open(name: string): Promise<URL> {
       const response = await fetch(`${registry.url}/v2/${name}/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': '0' } });
