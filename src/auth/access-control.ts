@@ -117,10 +117,20 @@ export class AccessControl {
       const record = namespaces.get(namespace);
       if (!addressAllowed(record?.pullCidrs, clientIp)) return false;
       const isPublic = (ownVisibility.get(repository) ?? record?.visibility) === 'public';
-      if (principal.kind === 'robot') return isPublic || grantedActions(principal.grants, repository).includes('pull');
+      if (principal.kind === 'robot') return isPublic || this.robotActions(principal, repository).includes('pull');
       if (principal.kind === 'user' && principal.restrictTo && !grantedActions(principal.restrictTo, repository).includes('pull')) return false;
       return isPublic || memberOf.has(namespace) || (principal.kind === 'user' && principal.admin);
     };
+  }
+
+  /**
+   * What a robot's grants give on the repository. A namespace's robot gets nothing outside its
+   * namespace whatever its grants say (creation refuses such grants; this holds for rows written
+   * before, or a namespace depth changed since): its rights never exceed what its owners can grant.
+   */
+  private robotActions(principal: Extract<Principal, { kind: 'robot' }>, repository: string): Action[] {
+    if (principal.namespace !== undefined && this.namespaceOf(repository) !== principal.namespace) return [];
+    return grantedActions(principal.grants, repository);
   }
 
   private async actorFor(principal: Principal, namespace: string, repository: string | undefined): Promise<Actor> {
@@ -128,7 +138,7 @@ export class AccessControl {
       case 'anonymous':
         return { kind: 'anonymous' };
       case 'robot':
-        return { kind: 'robot', actions: repository === undefined ? [] : grantedActions(principal.grants, repository) };
+        return { kind: 'robot', actions: repository === undefined ? [] : this.robotActions(principal, repository) };
       case 'user': {
         if (principal.admin) return { kind: 'admin' };
         const roles: Role[] = [];

@@ -112,20 +112,20 @@ export class Authenticator {
   }
 
   /**
-   * True when `username` names an account or a robot (`robot$<name>`). A failed login under any
+   * True when `username` names an account or a robot (`robot$[<namespace>+]<name>`). A failed login under any
    * other name is audited without the name itself: it is often a password typed into the wrong field.
    */
   async isKnownLogin(username: string): Promise<boolean> {
     if (await this.store.accounts.get(username)) return true;
     if (!username.startsWith('robot$')) return false;
-    return (await this.store.credentials.list({ kind: 'robot' })).some((robot) => robotLogin(robot.name) === username);
+    return (await this.store.credentials.list({ kind: 'robot' })).some((robot) => robotLogin(robot.name, robot.owner) === username);
   }
 
   /** `username`: the login the secret must come with; undefined when it is presented alone. */
   private async withSecret(username: string | undefined, secret: string): Promise<AuthenticatedPrincipal | undefined> {
     const credential = await this.store.credentials.findBySecretHash(secretHash(secret));
     if (!credential || !usable(credential)) return undefined;
-    const expectedLogin = credential.kind === 'robot' ? robotLogin(credential.name) : credential.owner;
+    const expectedLogin = credential.kind === 'robot' ? robotLogin(credential.name, credential.owner) : credential.owner;
     if (username !== undefined && username !== expectedLogin) return undefined;
     const principal = await this.fromCredential(credential);
     if (principal) void this.store.credentials.touch(credential.id, new Date()).catch(() => undefined);
@@ -134,7 +134,9 @@ export class Authenticator {
 
   private async fromCredential(credential: CredentialRecord): Promise<AuthenticatedPrincipal | undefined> {
     const grants: Grant[] = credential.grants.map((grant) => ({ repository: grant.repository, actions: grant.actions as Action[] }));
-    if (credential.kind === 'robot') return { kind: 'robot', name: robotLogin(credential.name), credentialId: credential.id, grants };
+    if (credential.kind === 'robot') {
+      return { kind: 'robot', name: robotLogin(credential.name, credential.owner), credentialId: credential.id, grants, ...(credential.owner === '' ? {} : { namespace: credential.owner }) };
+    }
     const account = await this.store.accounts.get(credential.owner);
     if (!account || account.disabled) return undefined;
     // A full-access (session) token — `manage` on everything, which only `berth login` gets —

@@ -23,9 +23,14 @@ export function looksLikeSecret(password: string): boolean {
   return password.startsWith(SECRET_PREFIX);
 }
 
-/** The login name of a robot: Harbor's convention, which CI systems already expect. */
-export function robotLogin(name: string): string {
-  return `robot$${name}`;
+/**
+ * The login name of a robot, in Harbor's convention, which CI systems already expect: a
+ * namespace's robot logs in as `robot$<namespace>+<name>` (names are per namespace, so a name
+ * taken in one namespace says nothing about another), a system robot (admins', namespace '') as
+ * `robot$<name>`. Neither namespaces nor robot names contain '+', so the two never collide.
+ */
+export function robotLogin(name: string, namespace = ''): string {
+  return namespace === '' ? `robot$${name}` : `robot$${namespace}+${name}`;
 }
 
 /**

@@ -18,7 +18,11 @@ export type Principal =
    * them), `credentialId` the token used, if any.
    */
   | { kind: 'user'; name: string; admin: boolean; groups: string[]; restrictTo?: Grant[]; credentialId?: string }
-  | { kind: 'robot'; name: string; credentialId: string; grants: Grant[] };
+  /**
+   * A robot; `namespace` is the one it belongs to (its grants count only inside it), absent for
+   * a system robot (an admin's, which may be granted anywhere).
+   */
+  | { kind: 'robot'; name: string; credentialId: string; grants: Grant[]; namespace?: string };
 
 /** The anonymous principal. */
 export const ANONYMOUS: Principal = { kind: 'anonymous' };

@@ -132,7 +132,7 @@ export interface StoredGrant {
 export interface CredentialRecord {
   id: string;
   kind: 'robot' | 'token';
-  /** The account a token belongs to; '' for robots. */
+  /** The account a token belongs to; for a robot its namespace, or '' for a system robot. */
   owner: string;
   name: string;
   grants: StoredGrant[];

@@ -223,6 +223,12 @@ describe('berth namespace, member and robot', () => {
 
     const robots = await ok(user, ['robot', 'list']);
     assert.match(robots.stdout, new RegExp(`robot\\$${robot}\\s+CI pipeline\\s+${team}/\\*:pull,push`));
+
+    // --namespace makes it the namespace's robot: named there, logging in as robot$<namespace>+<name>.
+    const owned = await ok(user, ['robot', 'create', robot, '--namespace', team, '--grant', `${team}/app:pull`]);
+    assert.match(owned.stdout, new RegExp(`login:\\s+robot\\$${team}\\+${robot}`));
+    const ownedSecret = /^secret:\s+(\S+)$/m.exec(owned.stdout)?.[1];
+    assert.equal((await tokenRequest(`robot$${team}+${robot}`, ownedSecret ?? '', `repository:${team}/app:pull`)).status, 200);
   });
 
   it('namespace set changes the visibility and network restrictions that namespace show prints', async () => {

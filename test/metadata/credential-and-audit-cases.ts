@@ -98,6 +98,18 @@ export function credentialAndAuditCases(test: StoreTest): void {
     assert.deepEqual(await store.credentials.get(robot.id), robot);
   });
 
+  test("robots are named per namespace (their owner): one name in two namespaces is two robots, twice in one is refused", async (store) => {
+    const team = await store.credentials.create(credential({ kind: 'robot', owner: 'team', name: 'ci' }));
+    const shop = await store.credentials.create(credential({ kind: 'robot', owner: 'shop', name: 'ci' }));
+    const system = await store.credentials.create(credential({ kind: 'robot', owner: '', name: 'ci' }));
+    assert.ok(team && shop && system);
+    assert.equal(await store.credentials.create(credential({ kind: 'robot', owner: 'team', name: 'ci' })), undefined);
+    assert.deepEqual(
+      (await store.credentials.list({ kind: 'robot', owner: 'team' })).map((r) => r.id),
+      [team.id],
+    );
+  });
+
   test('a revoked credential still holds its name', async (store) => {
     const first = await store.credentials.create(credential({ kind: 'robot', name: 'ci' }));
     assert.ok(first);

@@ -146,7 +146,7 @@ export class NamespaceManagement {
       if (robot.revokedAt !== undefined || !grantedNamespaces(this.deps.access, robot).has(namespace)) continue;
       if (!(await this.deps.store.credentials.revoke(robot.id))) continue;
       revoked++;
-      this.audit.success(by, 'robot.revoke', robotLogin(robot.name), { id: robot.id, reason: `namespace "${namespace}" was deleted` });
+      this.audit.success(by, 'robot.revoke', robotLogin(robot.name, robot.owner), { id: robot.id, reason: `namespace "${namespace}" was deleted` });
     }
     if (revoked > 0) this.deps.revocations?.changed();
     return revoked;

@@ -23,6 +23,7 @@ async function list(options: ServerOption & { json?: boolean }): Promise<void> {
 
 interface CreateOptions extends ServerOption {
   grant: Grant[];
+  namespace?: string;
   expiresInDays?: number;
   description?: string;
   json?: boolean;
@@ -33,6 +34,7 @@ async function create(name: string, options: CreateOptions): Promise<void> {
   const body = {
     name,
     grants: options.grant,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.description ? { description: options.description } : {}),
     ...(options.expiresInDays ? { expiresInDays: options.expiresInDays } : {}),
   };
@@ -50,8 +52,9 @@ export function registerRobots(program: Command): void {
   const robot = program.command('robot').description('manage robot accounts').exitOverride();
   withServerOption(robot.command('list').description('list robots')).option('--json', 'print JSON').action(list);
   withServerOption(robot.command('create').description('create a robot; its secret is printed once'))
-    .argument('<name>', 'the robot name (it logs in as robot$NAME)')
+    .argument('<name>', 'the robot name (it logs in as robot$NAMESPACE+NAME, a system robot as robot$NAME)')
     .requiredOption('--grant <repository:actions>', "what it may do, e.g. 'team/*:pull,push' (repeatable)", collectGrant)
+    .option('--namespace <namespace>', "the namespace it belongs to (default: the grants' one; admins: none, a system robot)")
     .option('--expires-in-days <n>', 'expire after this many days (default: never)', positiveInteger)
     .option('--description <text>', 'what the robot is for')
     .option('--json', 'print JSON (secret included)')

@@ -11,7 +11,7 @@ export const ROBOT_AND_AUDIT_ROUTES: readonly AnyApiRoute[] = [
     path: '/robots',
     id: 'listRobots',
     tag: 'robots',
-    summary: 'Robots: all for admins, the ones they created for others',
+    summary: 'Robots: all for admins; for others those they created and those of the namespaces they own',
     access: 'authenticated',
     status: 200,
     response: robotListSchema,
@@ -24,7 +24,8 @@ export const ROBOT_AND_AUDIT_ROUTES: readonly AnyApiRoute[] = [
     id: 'createRobot',
     tag: 'robots',
     summary: 'Create a robot; its secret is in this response only',
-    description: 'Admins may grant anything; a namespace owner only on repositories inside namespaces they own. Log in as robot$<name> with the secret.',
+    description:
+      "A robot belongs to one namespace: its grants lie inside it, its name is unique there, and it logs in as robot$<namespace>+<name> with the secret. Namespace owners create robots of their namespaces; admins also system robots (no namespace, granted anywhere, login robot$<name>).",
     access: 'owner-of-every-grant-or-admin',
     body: robotCreateSchema,
     status: 201,
@@ -34,6 +35,7 @@ export const ROBOT_AND_AUDIT_ROUTES: readonly AnyApiRoute[] = [
       createdRobotJson(
         await management.robots.create(by, {
           name: body.name,
+          namespace: body.namespace,
           description: body.description,
           grants: body.grants,
           expiresAt: optionalDate(body.expiresAt),

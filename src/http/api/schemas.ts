@@ -119,7 +119,8 @@ export const tokenCreateSchema = z.strictObject({
 export const robotSchema = z.object({
   id: z.string(),
   name: z.string(),
-  login: z.string().describe('robot$<name>: the username to send with the secret'),
+  namespace: z.string().optional().describe('The namespace it belongs to; absent for a system robot (an admin\'s, granted anywhere)'),
+  login: z.string().describe('robot$<namespace>+<name> (a system robot: robot$<name>): the username to send with the secret'),
   description: z.string().optional(),
   grants: z.array(grantSchema),
   createdBy: z.string(),
@@ -135,6 +136,12 @@ export const robotCreatedSchema = robotSchema.extend({ secret: z.string().descri
 
 export const robotCreateSchema = z.strictObject({
   name: accountName,
+  namespace: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('The namespace it belongs to: every grant must lie inside it. Omitted: admins create a system robot, owners a robot of the one namespace the grants lie in.'),
   description: z.string().max(1024).optional(),
   grants: z.array(grantSchema).min(1).max(MAX_GRANTS),
   ...expiry,

@@ -75,6 +75,7 @@ export function robotJson(robot: RobotView): Json<typeof robotSchema> {
   return {
     id: robot.id,
     name: robot.name,
+    namespace: robot.namespace,
     login: robot.login,
     description: robot.description,
     grants: grantJson(robot.grants),
