@@ -18,7 +18,6 @@ import { TagListCache } from './content/tag-list-cache.js';
 import { UploadService } from './content/uploads.js';
 import { bindStorage } from './content/storage-binding.js';
 import { GarbageCollector } from './gc/collector.js';
-import { GcAdmin } from './gc/gc-admin.js';
 import { gcSettings, scheduleGc } from './gc/schedule.js';
 import { HttpMetrics } from './http/middleware/metrics.js';
 import { buildServer } from './http/server.js';
@@ -28,6 +27,9 @@ import { openMetadataStore, type OpenMetadataStoreOptions } from './metadata/ope
 import { ensurePrivateFolder, type ModeFixed } from './metadata/sqlite/file-modes.js';
 import type { BlobDriver } from './storage/blob-driver.js';
 import { openBlobDriver } from './storage/open-blob-driver.js';
+import { Operations } from './operations/operations.js';
+import { Readiness } from './operations/readiness.js';
+import { signInOidcUser } from './auth/oidc/oidc-accounts.js';
 
 /** A composed registry: its HTTP server and the resources to release on close. */
 export interface Berth {
@@ -169,14 +171,13 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     config,
     logger,
     services,
-    store,
-    driver,
+    ops: new Operations({ store, access: auth.access, audit: auth.audit, revocations: auth.revocations, services, gc }),
     metrics,
     auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm, loginFailed: (reason) => metrics.activity?.loginFailed(reason) },
     lifecycle: lifecycle.admin,
-    gc: new GcAdmin(gc, store.gcRuns, auth.audit),
+    readiness: new Readiness(store, driver, redis),
+    oidcSignIn: (identity, clientIp, options) => signInOidcUser(store, auth.audit, identity, clientIp, options),
     ...(tls ? { tls } : {}),
-    ...(redis ? { redis } : {}),
   });
   const gcSchedule = config.gc.intervalSeconds > 0 ? scheduleGc(gc, config.gc.intervalSeconds * 1000, logger) : undefined;
   return {

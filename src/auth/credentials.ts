@@ -34,6 +34,13 @@ export function robotLogin(name: string, namespace = ''): string {
 }
 
 /**
+ * The grants that mark a full-access (session) token: `manage` on everything, which no grant
+ * a user writes may hold (checkGrants refuses it). The authenticator gives such a token its
+ * owner's whole rights.
+ */
+export const FULL_ACCESS_GRANTS: readonly { repository: string; actions: string[] }[] = [{ repository: '*', actions: ['pull', 'push', 'delete', 'manage'] }];
+
+/**
  * True for a full-access (session) token's grants: `manage` on everything, which no grant a
  * user writes may hold. Such a token carries its owner's whole rights (what `berth login` keeps).
  */

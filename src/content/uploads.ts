@@ -9,6 +9,9 @@ import { quotaDenied, type QuotaService } from './quotas.js';
 import { longerThanBlob, outOfOrder, sizeMismatch, tooManySessions } from './upload-errors.js';
 import type { WriteGate } from './read-only-mode.js';
 
+/** An upload session as the services return it. */
+export type { UploadRecord };
+
 /** An inclusive byte range, as Content-Range carries it (distribution-spec, chunked upload). */
 export interface ByteRange {
   start: number;

@@ -1,24 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
-import type { BlobService } from '../content/blobs.js';
-import type { ImmutableTagRules } from '../content/immutable-tag-rules.js';
-import type { ManifestService } from '../content/manifests.js';
-import type { QuotaService } from '../content/quotas.js';
-import type { ReadOnlyMode } from '../content/read-only-mode.js';
-import type { UploadService } from '../content/uploads.js';
+import type { RegistryServices } from '../content/registry-services.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { Identity } from './auth/identity.js';
 import type { HttpMetrics } from './middleware/metrics.js';
-
-/** The registry services the HTTP layer calls; app.ts builds them. */
-export interface RegistryServices {
-  uploads: UploadService;
-  blobs: BlobService;
-  manifests: ManifestService;
-  immutableTags: ImmutableTagRules;
-  readOnly: ReadOnlyMode;
-  quotas: QuotaService;
-}
 
 /** What every /v2 handler gets: the request, the reply, the services and the query. */
 export interface V2Context {

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { RegistryError, errorBody } from '../errors/index.js';
-import type { GcAdmin } from '../gc/gc-admin.js';
 import type { LifecycleAdmin } from '../lifecycle/lifecycle-admin.js';
-import type { MetadataStore } from '../metadata/metadata-store.js';
-import type { BlobDriver } from '../storage/blob-driver.js';
-import type { RegistryServices, V2Context } from './context.js';
+import type { RegistryServices } from '../content/registry-services.js';
+import type { Operations } from '../operations/operations.js';
+import type { Readiness } from '../operations/readiness.js';
+import type { V2Context } from './context.js';
 import { registerAdminApi } from './api/admin-api.js';
 import { ApiError } from './api/api-error.js';
 import { API_PREFIX } from './api/api-route.js';
@@ -17,7 +17,7 @@ import { HttpMetrics } from './middleware/metrics.js';
 import { deleteBlob, getBlob } from './routes/blobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { listReferrers, listRepositories, listTags } from './routes/listing.js';
-import { registerOidcRoutes } from './routes/oidc.js';
+import { registerOidcRoutes, type OidcSignInUser } from './routes/oidc.js';
 import { registerTokenRoutes } from './routes/token.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
@@ -29,18 +29,18 @@ export interface ServerDeps {
   config: Config;
   logger: FastifyBaseLogger;
   services: RegistryServices;
-  store: MetadataStore;
-  driver: BlobDriver;
+  /** The application layer the admin API translates. */
+  ops: Operations;
   auth: AuthServices;
   /** Lifecycle policy operations for the admin API. */
   lifecycle: LifecycleAdmin;
-  /** Garbage collection operations for the admin API. */
-  gc: GcAdmin;
+  /** What /readyz reports. */
+  readiness: Readiness;
+  /** Signs a provider's user in (when OIDC is configured). */
+  oidcSignIn: OidcSignInUser;
   metrics?: HttpMetrics;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
-  /** The shared Redis, when configured (reported by /readyz). */
-  redis?: { ping(): Promise<void> };
 }
 
 type Handler = (ctx: V2Context) => Promise<void>;
@@ -191,12 +191,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.header('Content-Type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  registerHealthRoutes(app, deps.store, deps.driver, deps.redis);
+  registerHealthRoutes(app, deps.readiness);
   registerTokenRoutes(app, deps.auth);
-  registerAdminApi(app, { auth: deps.auth, store: deps.store, services: deps.services, lifecycle: deps.lifecycle, gc: deps.gc });
+  registerAdminApi(app, { auth: deps.auth, ops: deps.ops, lifecycle: deps.lifecycle });
   const oidc = deps.config.auth.oidc;
   if (oidc.issuer !== undefined) {
-    registerOidcRoutes(app, deps.auth, deps.store, {
+    registerOidcRoutes(app, deps.auth, deps.oidcSignIn, {
       issuer: oidc.issuer,
       clientId: oidc.clientId,
       ...(oidc.clientSecret === undefined ? {} : { clientSecret: oidc.clientSecret }),

@@ -8,8 +8,8 @@
 import { LeaseBusyError } from '../cluster/exclusive.js';
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/management/acting.js';
-import { invalid, ManagementError } from '../auth/management/management-error.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { invalid, ManagementError } from '../errors/management-error.js';
 import { grantedActions, principalName } from '../auth/principal.js';
 import type { WriteGate } from '../content/read-only-mode.js';
 import type { LifecyclePolicyRecord, PolicyScopeKind } from '../metadata/lifecycle-store.js';

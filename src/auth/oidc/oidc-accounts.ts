@@ -9,8 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { AuditLog } from '../audit-log.js';
-import { newSecret, secretHash } from '../credentials.js';
-import { FULL_ACCESS_GRANTS } from '../management/tokens.js';
+import { FULL_ACCESS_GRANTS, newSecret, secretHash } from '../credentials.js';
 import type { OidcIdentity } from './oidc-login.js';
 
 const CLI_SECRET_PREFIX = 'oidc-cli-secret';

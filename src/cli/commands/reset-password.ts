@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { checkPassword } from '../../auth/management/users.js';
+import { checkPassword } from '../../operations/users.js';
 import { hashPassword } from '../../auth/passwords.js';
 import { loadConfig } from '../../config/index.js';
 import { CliError, usageError } from '../cli-error.js';

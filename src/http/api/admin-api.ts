@@ -1,17 +1,14 @@
 /**
- * The admin API under /api/v1: JSON over the management operations. Each route authenticates the
- * caller, validates its path, query and body against the route's schemas, calls one management
+ * The admin API under /api/v1: JSON over the operations (operations/). Each route authenticates the
+ * caller, validates its path, query and body against the route's schemas, calls one
  * operation and writes its JSON; refusals use the API's error table (api-error.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Management } from '../../auth/management/management.js';
 import { ANONYMOUS, type Principal } from '../../auth/principal.js';
-import type { GcAdmin } from '../../gc/gc-admin.js';
 import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
-import type { MetadataStore } from '../../metadata/metadata-store.js';
+import type { Operations } from '../../operations/operations.js';
 import type { AuthServices } from '../auth/auth-deps.js';
-import type { RegistryServices } from '../context.js';
 import { readBoundedBody } from '../read-body.js';
 import { authenticateApiRequest } from './api-auth.js';
 import { ApiError, toApiError } from './api-error.js';
@@ -20,10 +17,8 @@ import { GC_ROUTES } from './gc-routes.js';
 import { LIFECYCLE_ROUTES } from './lifecycle-routes.js';
 import { NAMESPACE_ROUTES } from './namespace-routes.js';
 import { openApiDocument } from './openapi.js';
-import { RepositoryAdmin } from './repository-admin.js';
 import { REPOSITORY_ROUTES } from './repository-routes.js';
 import { ROBOT_AND_AUDIT_ROUTES } from './robot-routes.js';
-import { TagAdmin } from './tag-admin.js';
 import { TAG_ROUTES } from './tag-routes.js';
 import { USER_ROUTES } from './user-routes.js';
 
@@ -33,10 +28,8 @@ export const API_BODY_LIMIT = 1024 * 1024;
 /** What the admin API needs. */
 export interface AdminApiDeps {
   auth: AuthServices;
-  store: MetadataStore;
-  services: RegistryServices;
+  ops: Operations;
   lifecycle: LifecycleAdmin;
-  gc: GcAdmin;
 }
 
 /** Every admin API route, the OpenAPI document's own included. */
@@ -100,14 +93,14 @@ function send(reply: FastifyReply, status: number, body: unknown): FastifyReply 
   return reply.header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Management, tags: TagAdmin, repositories: RepositoryAdmin, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function handle(route: AnyApiRoute, deps: AdminApiDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
     const principal: Principal = route.access === 'public' ? ANONYMOUS : await authenticateApiRequest(deps.auth, request);
     const rawParams = request.params as Record<string, string>;
     const params = route.params ? (validate(route.params, rawParams, 'path') as Record<string, string>) : rawParams;
     const query = route.query ? validate(route.query, Object.fromEntries(new URLSearchParams(request.url.split('?')[1] ?? '')), 'query') : undefined;
     const body = route.body ? validate(route.body, await readRequestBody(route, request), 'body') : undefined;
-    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, management, tags, lifecycle: deps.lifecycle, quotas: deps.services.quotas, gc: deps.gc, repositories });
+    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, ops: deps.ops, lifecycle: deps.lifecycle });
     await send(reply, route.status, route.status === 204 ? undefined : result);
   } catch (error) {
     const refusal = toApiError(error);
@@ -119,14 +112,11 @@ async function handle(route: AnyApiRoute, deps: AdminApiDeps, management: Manage
 
 /** Registers the admin API's routes on the server. */
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
-  const management = new Management({ store: deps.store, access: deps.auth.access, audit: deps.auth.audit, revocations: deps.auth.revocations });
-  const tags = new TagAdmin({ services: deps.services, access: deps.auth.access, audit: deps.auth.audit });
-  const repositories = new RepositoryAdmin({ store: deps.store, services: deps.services, access: deps.auth.access, audit: deps.auth.audit });
   for (const route of adminApiRoutes()) {
     app.route({
       method: route.method,
       url: `${API_PREFIX}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
-      handler: (request, reply) => handle(route, deps, management, tags, repositories, request, reply),
+      handler: (request, reply) => handle(route, deps, request, reply),
     });
   }
 }

@@ -3,7 +3,7 @@
  * (`{"errors":[{"code","message","detail"}]}`) so one client-side parser reads both APIs. The
  * message says what went wrong in words for a person; detail carries structured facts.
  */
-import { ManagementError, type ManagementErrorKind } from '../../auth/management/management-error.js';
+import { ManagementError, type ManagementErrorKind } from '../../errors/management-error.js';
 import { ReadOnlyError } from '../../content/read-only-mode.js';
 import { RegistryError } from '../../errors/index.js';
 

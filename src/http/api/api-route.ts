@@ -4,13 +4,9 @@
  * OpenAPI document from the same definitions, so the two can't drift apart.
  */
 import type { z } from 'zod';
-import type { Acting } from '../../auth/management/acting.js';
-import type { Management } from '../../auth/management/management.js';
-import type { QuotaService } from '../../content/quotas.js';
-import type { GcAdmin } from '../../gc/gc-admin.js';
+import type { Acting } from '../../auth/acting.js';
 import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
-import type { RepositoryAdmin } from './repository-admin.js';
-import type { TagAdmin } from './tag-admin.js';
+import type { Operations } from '../../operations/operations.js';
 
 /** Who may call a route, as the document states it (the management operation decides). */
 export type RouteAccess = 'public' | 'authenticated' | 'admin' | 'self-or-admin' | 'owner-or-admin' | 'member-or-admin' | 'creator-or-admin' | 'owner-of-every-grant-or-admin' | 'repository-pull' | 'repository-push' | 'maintainer-or-admin';
@@ -21,17 +17,10 @@ export interface RouteContext<Q, B> {
   params: Record<string, string>;
   query: Q;
   body: B;
-  management: Management;
-  /** Tag history, rollback, immutable-tag rules, read-only mode (tag-admin.ts). */
-  tags: TagAdmin;
+  /** The application layer: the one operation each route calls (operations/). */
+  ops: Operations;
   /** Lifecycle policies, their preview and runs (lifecycle/lifecycle-admin.ts). */
   lifecycle: LifecycleAdmin;
-  /** Namespace storage usage and quotas (content/quotas.ts). */
-  quotas: QuotaService;
-  /** Garbage collection on demand and its run history (gc/gc-admin.ts). */
-  gc: GcAdmin;
-  /** Repository listing and deletion (repository-admin.ts). */
-  repositories: RepositoryAdmin;
 }
 
 /** A route definition. Paths use OpenAPI's `{param}` templates, relative to /api/v1. */

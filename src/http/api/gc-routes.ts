@@ -1,7 +1,7 @@
 /** Admin API routes for garbage collection: a run on demand and the run history. */
 import { z } from 'zod';
 import type { GcReport } from '../../gc/collector.js';
-import type { GcRunRecord } from '../../metadata/gc-run-store.js';
+import type { GcRunRecord } from '../../operations/records.js';
 import { defineRoute, type AnyApiRoute } from './api-route.js';
 
 const dateTime = z.iso.datetime({ offset: true });
@@ -57,7 +57,7 @@ export const GC_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: gcReportSchema,
     errors: [400, 403, 409],
-    handle: async ({ gc, by, body }) => reportJson(await gc.run(by, { dryRun: body.dryRun })),
+    handle: async ({ ops, by, body }) => reportJson(await ops.gc.run(by, { dryRun: body.dryRun })),
   }),
   defineRoute({
     method: 'GET',
@@ -70,6 +70,6 @@ export const GC_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: z.object({ runs: z.array(gcRunSchema) }),
     errors: [400, 403],
-    handle: async ({ gc, by, query }) => ({ runs: (await gc.history(by, query.limit)).map(runJson) }),
+    handle: async ({ ops, by, query }) => ({ runs: (await ops.gc.history(by, query.limit)).map(runJson) }),
   }),
 ];

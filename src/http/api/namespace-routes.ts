@@ -29,7 +29,7 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: namespaceListSchema,
     errors: [],
-    handle: async ({ management, by }) => ({ namespaces: (await management.namespaces.list(by)).map(namespaceJson) }),
+    handle: async ({ ops, by }) => ({ namespaces: (await ops.namespaces.list(by)).map(namespaceJson) }),
   }),
   defineRoute({
     method: 'POST',
@@ -42,7 +42,7 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 201,
     response: namespaceSchema,
     errors: [400, 403, 409, 413],
-    handle: async ({ management, by, body }) => namespaceJson(await management.namespaces.create(by, body)),
+    handle: async ({ ops, by, body }) => namespaceJson(await ops.namespaces.create(by, body)),
   }),
   defineRoute({
     method: 'GET',
@@ -55,7 +55,7 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: namespaceSchema,
     errors: [403, 404],
-    handle: async ({ management, by, params }) => namespaceJson(await management.namespaces.get(by, params.name ?? '')),
+    handle: async ({ ops, by, params }) => namespaceJson(await ops.namespaces.get(by, params.name ?? '')),
   }),
   defineRoute({
     method: 'PATCH',
@@ -69,12 +69,7 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: namespaceSchema,
     errors: [400, 403, 404, 413],
-    handle: async ({ management, quotas, by, params, body }) => {
-      const updated = await management.namespaces.update(by, params.name ?? '', body);
-      // This node applies the new quota at once; the others when their 2 s copy expires.
-      quotas.invalidate(updated.name);
-      return namespaceJson(updated);
-    },
+    handle: async ({ ops, by, params, body }) => namespaceJson(await ops.namespaces.update(by, params.name ?? '', body)),
   }),
   defineRoute({
     method: 'GET',
@@ -87,11 +82,7 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: namespaceUsageSchema,
     errors: [403],
-    handle: async ({ management, quotas, by, params }) => {
-      const name = params.name ?? '';
-      await management.namespaces.requireMember(by, name);
-      return quotas.usage(name);
-    },
+    handle: async ({ ops, by, params }) => ops.namespaces.usage(by, params.name ?? ''),
   }),
   defineRoute({
     method: 'DELETE',
@@ -104,7 +95,7 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     query: namespaceDeleteQuerySchema,
     status: 204,
     errors: [400, 403, 404, 409],
-    handle: async ({ management, repositories, by, params, query }) => void (await management.namespaces.delete(by, params.name ?? '', repositories, query.deleteRepositories === 'true')),
+    handle: async ({ ops, by, params, query }) => void (await ops.namespaces.delete(by, params.name ?? '', query.deleteRepositories === 'true')),
   }),
   defineRoute({
     method: 'GET',
@@ -117,7 +108,7 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: memberListSchema,
     errors: [403, 404],
-    handle: async ({ management, by, params }) => ({ members: (await management.namespaces.members(by, params.name ?? '')).map(memberJson) }),
+    handle: async ({ ops, by, params }) => ({ members: (await ops.namespaces.members(by, params.name ?? '')).map(memberJson) }),
   }),
   defineRoute({
     method: 'PUT',
@@ -131,8 +122,8 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: memberSchema,
     errors: [400, 403, 404, 413],
-    handle: async ({ management, by, params, body }) =>
-      memberJson(await management.namespaces.setMember(by, params.name ?? '', { kind: params.kind === 'group' ? 'group' : 'user', name: params.member ?? '', role: body.role })),
+    handle: async ({ ops, by, params, body }) =>
+      memberJson(await ops.namespaces.setMember(by, params.name ?? '', { kind: params.kind === 'group' ? 'group' : 'user', name: params.member ?? '', role: body.role })),
   }),
   defineRoute({
     method: 'DELETE',
@@ -144,8 +135,8 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     params: memberPathSchema,
     status: 204,
     errors: [400, 403, 404],
-    handle: async ({ management, by, params }) =>
-      void (await management.namespaces.removeMember(by, params.name ?? '', params.kind === 'group' ? 'group' : 'user', params.member ?? '')),
+    handle: async ({ ops, by, params }) =>
+      void (await ops.namespaces.removeMember(by, params.name ?? '', params.kind === 'group' ? 'group' : 'user', params.member ?? '')),
   }),
   defineRoute({
     method: 'PUT',
@@ -158,6 +149,6 @@ export const NAMESPACE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: repositoryVisibilitySchema,
     errors: [400, 403, 404, 413],
-    handle: async ({ management, by, body }) => management.namespaces.setRepositoryVisibility(by, body.repository, body.visibility),
+    handle: async ({ ops, by, body }) => ops.namespaces.setRepositoryVisibility(by, body.repository, body.visibility),
   }),
 ];

@@ -35,8 +35,8 @@ export const REPOSITORY_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: repositoryListSchema,
     errors: [400],
-    handle: async ({ repositories, by, query }) => {
-      const page = await repositories.list(by, query);
+    handle: async ({ ops, by, query }) => {
+      const page = await ops.repositories.list(by, query);
       return { repositories: page.repositories, next: page.next ?? null };
     },
   }),
@@ -52,9 +52,9 @@ export const REPOSITORY_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: repositoryDeletedSchema,
     errors: [400, 403, 404, 409],
-    handle: async ({ repositories, by, params }) => {
+    handle: async ({ ops, by, params }) => {
       const name = params.name ?? '';
-      const deleted = await repositories.delete(by, name);
+      const deleted = await ops.repositories.delete(by, name);
       return { repository: name, tags: deleted.tags, manifests: deleted.manifests.length, blobs: deleted.blobs };
     },
   }),

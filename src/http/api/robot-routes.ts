@@ -16,7 +16,7 @@ export const ROBOT_AND_AUDIT_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: robotListSchema,
     errors: [],
-    handle: async ({ management, by }) => ({ robots: (await management.robots.list(by)).map(robotJson) }),
+    handle: async ({ ops, by }) => ({ robots: (await ops.robots.list(by)).map(robotJson) }),
   }),
   defineRoute({
     method: 'POST',
@@ -31,9 +31,9 @@ export const ROBOT_AND_AUDIT_ROUTES: readonly AnyApiRoute[] = [
     status: 201,
     response: robotCreatedSchema,
     errors: [400, 403, 409, 413],
-    handle: async ({ management, by, body }) =>
+    handle: async ({ ops, by, body }) =>
       createdRobotJson(
-        await management.robots.create(by, {
+        await ops.robots.create(by, {
           name: body.name,
           namespace: body.namespace,
           description: body.description,
@@ -52,7 +52,7 @@ export const ROBOT_AND_AUDIT_ROUTES: readonly AnyApiRoute[] = [
     access: 'creator-or-admin',
     status: 204,
     errors: [403, 404],
-    handle: async ({ management, by, params }) => void (await management.robots.revoke(by, params.id ?? '')),
+    handle: async ({ ops, by, params }) => void (await ops.robots.revoke(by, params.id ?? '')),
   }),
   defineRoute({
     method: 'GET',
@@ -65,8 +65,8 @@ export const ROBOT_AND_AUDIT_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: auditPageSchema,
     errors: [400, 403],
-    handle: async ({ management, by, query }) => {
-      const page = await management.audit.query(by, {
+    handle: async ({ ops, by, query }) => {
+      const page = await ops.audit.query(by, {
         actor: query.actor,
         action: query.action,
         target: query.target,

@@ -4,10 +4,10 @@
  * objects are strict (unknown fields are refused). Dates travel as ISO 8601 strings.
  */
 import { z } from 'zod';
-import { CREDENTIAL_ACTIONS, MAX_EXPIRY_DAYS, MAX_GRANTS } from '../../auth/management/credential-rules.js';
-import { AUDIT_MAX_LIMIT } from '../../auth/management/audit-queries.js';
-import { ACCOUNT_NAME_MAX, ACCOUNT_NAME_PATTERN } from '../../auth/management/names.js';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/management/users.js';
+import { CREDENTIAL_ACTIONS, MAX_EXPIRY_DAYS, MAX_GRANTS } from '../../operations/credential-rules.js';
+import { AUDIT_MAX_LIMIT } from '../../operations/audit-queries.js';
+import { ACCOUNT_NAME_MAX, ACCOUNT_NAME_PATTERN } from '../../operations/names.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../operations/users.js';
 
 const dateTime = z.iso.datetime({ offset: true });
 const accountName = z.string().max(ACCOUNT_NAME_MAX).regex(ACCOUNT_NAME_PATTERN);

@@ -1,6 +1,6 @@
 /** Admin API routes for tag history and rollback, immutable-tag rules and read-only mode. */
 import type { ReadOnlyState } from '../../content/read-only-mode.js';
-import type { ImmutableTagRuleRecord, TagEventRecord } from '../../metadata/tag-history-store.js';
+import type { ImmutableTagRuleRecord, TagEventRecord } from '../../operations/records.js';
 import { defineRoute, type AnyApiRoute } from './api-route.js';
 import {
   immutableRuleCreateSchema,
@@ -49,8 +49,8 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: tagHistorySchema,
     errors: [400, 403, 404],
-    handle: async ({ tags, by, query }) => {
-      const page = await tags.history(by, query);
+    handle: async ({ ops, by, query }) => {
+      const page = await ops.tags.history(by, query);
       return { events: page.events.map(eventJson), next: page.next ?? null };
     },
   }),
@@ -66,7 +66,7 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: tagRolledBackSchema,
     errors: [400, 403, 404, 409, 413],
-    handle: async ({ tags, by, body }) => tags.rollback(by, body.repository, body.tag, body.to !== undefined ? { to: body.to } : { steps: body.steps ?? 1 }),
+    handle: async ({ ops, by, body }) => ops.tags.rollback(by, body.repository, body.tag, body.to !== undefined ? { to: body.to } : { steps: body.steps ?? 1 }),
   }),
   defineRoute({
     method: 'GET',
@@ -79,8 +79,8 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: immutableRuleListSchema,
     errors: [400],
-    handle: async ({ tags, by, query }) => ({
-      rules: (await tags.listRules(by, { ...(query.namespace ? { namespace: query.namespace } : {}), ...(query.repository ? { repository: query.repository } : {}) })).map(ruleJson),
+    handle: async ({ ops, by, query }) => ({
+      rules: (await ops.tags.listRules(by, { ...(query.namespace ? { namespace: query.namespace } : {}), ...(query.repository ? { repository: query.repository } : {}) })).map(ruleJson),
     }),
   }),
   defineRoute({
@@ -95,7 +95,7 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     status: 201,
     response: immutableRuleSchema,
     errors: [400, 403, 409, 413],
-    handle: async ({ tags, by, body }) => ruleJson(await tags.addRule(by, body)),
+    handle: async ({ ops, by, body }) => ruleJson(await ops.tags.addRule(by, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -107,7 +107,7 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     query: immutableRuleKeySchema,
     status: 204,
     errors: [400, 403, 404, 409],
-    handle: async ({ tags, by, query }) => void (await tags.removeRule(by, query)),
+    handle: async ({ ops, by, query }) => void (await ops.tags.removeRule(by, query)),
   }),
   defineRoute({
     method: 'GET',
@@ -119,7 +119,7 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: readOnlySchema,
     errors: [403],
-    handle: async ({ tags, by }) => readOnlyJson(await tags.readOnly(by)),
+    handle: async ({ ops, by }) => readOnlyJson(await ops.tags.readOnly(by)),
   }),
   defineRoute({
     method: 'PUT',
@@ -133,6 +133,6 @@ export const TAG_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: readOnlySchema,
     errors: [400, 403, 413],
-    handle: async ({ tags, by, body }) => readOnlyJson(await tags.setReadOnly(by, body.enabled, body.reason)),
+    handle: async ({ ops, by, body }) => readOnlyJson(await ops.tags.setReadOnly(by, body.enabled, body.reason)),
   }),
 ];

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_ROLLBACK_STEPS } from '../../content/tag-rollback.js';
-import { TAG_PATTERN_MAX } from '../../metadata/tag-history-store.js';
+import { TAG_PATTERN_MAX } from '../../operations/records.js';
 
 const dateTime = z.iso.datetime({ offset: true });
 const repository = z.string().min(1).max(255).describe('A repository name, e.g. team/app');

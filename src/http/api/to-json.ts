@@ -5,11 +5,11 @@
  */
 import { isFullAccess } from '../../auth/credentials.js';
 import type { z } from 'zod';
-import type { AuditEventRecord, CredentialRecord, MemberRecord, NamespaceRecord } from '../../metadata/access-store.js';
-import { CREDENTIAL_ACTIONS } from '../../auth/management/credential-rules.js';
-import type { CreatedRobot, RobotView } from '../../auth/management/robots.js';
-import type { CreatedToken } from '../../auth/management/tokens.js';
-import type { MeView, UserView } from '../../auth/management/users.js';
+import type { AuditEventRecord, CredentialRecord, MemberRecord, NamespaceRecord } from '../../operations/records.js';
+import { CREDENTIAL_ACTIONS } from '../../operations/credential-rules.js';
+import type { CreatedRobot, RobotView } from '../../operations/robots.js';
+import type { CreatedToken } from '../../operations/tokens.js';
+import type { MeView, UserView } from '../../operations/users.js';
 import type { auditEventSchema, grantSchema, meSchema, memberSchema, namespaceSchema, robotCreatedSchema, robotSchema, tokenCreatedSchema, tokenSchema, userSchema } from './schemas.js';
 
 type Json<T extends z.ZodType> = z.input<T>;

@@ -32,7 +32,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: meSchema,
     errors: [],
-    handle: async ({ management, by }) => meJson(await management.users.me(by)),
+    handle: async ({ ops, by }) => meJson(await ops.users.me(by)),
   }),
   defineRoute({
     method: 'GET',
@@ -44,7 +44,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: userListSchema,
     errors: [403],
-    handle: async ({ management, by }) => ({ users: (await management.users.list(by)).map(userJson) }),
+    handle: async ({ ops, by }) => ({ users: (await ops.users.list(by)).map(userJson) }),
   }),
   defineRoute({
     method: 'POST',
@@ -57,7 +57,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 201,
     response: userSchema,
     errors: [400, 403, 409, 413],
-    handle: async ({ management, by, body }) => userJson(await management.users.create(by, body)),
+    handle: async ({ ops, by, body }) => userJson(await ops.users.create(by, body)),
   }),
   defineRoute({
     method: 'POST',
@@ -74,7 +74,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: htpasswdImportSchema,
     errors: [400, 403, 413],
-    handle: async ({ management, by, body }) => management.importHtpasswd(by, body),
+    handle: async ({ ops, by, body }) => ops.importHtpasswd(by, body),
   }),
   defineRoute({
     method: 'GET',
@@ -86,7 +86,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: userSchema,
     errors: [403, 404],
-    handle: async ({ management, by, params }) => userJson(await management.users.get(by, params.name ?? '')),
+    handle: async ({ ops, by, params }) => userJson(await ops.users.get(by, params.name ?? '')),
   }),
   defineRoute({
     method: 'PATCH',
@@ -100,7 +100,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: userSchema,
     errors: [400, 403, 404, 409, 413],
-    handle: async ({ management, by, params, body }) => userJson(await management.users.update(by, params.name ?? '', body)),
+    handle: async ({ ops, by, params, body }) => userJson(await ops.users.update(by, params.name ?? '', body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -112,7 +112,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     access: 'admin',
     status: 204,
     errors: [403, 404, 409],
-    handle: async ({ management, by, params }) => void (await management.users.delete(by, params.name ?? '')),
+    handle: async ({ ops, by, params }) => void (await ops.users.delete(by, params.name ?? '')),
   }),
   defineRoute({
     method: 'PUT',
@@ -125,7 +125,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     body: passwordChangeSchema,
     status: 204,
     errors: [400, 403, 404, 413],
-    handle: async ({ management, by, params, body }) => void (await management.users.setPassword(by, params.name ?? '', body)),
+    handle: async ({ ops, by, params, body }) => void (await ops.users.setPassword(by, params.name ?? '', body)),
   }),
   defineRoute({
     method: 'GET',
@@ -137,7 +137,7 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: tokenListSchema,
     errors: [403, 404],
-    handle: async ({ management, by, params }) => ({ tokens: (await management.tokens.list(by, params.name ?? '')).map(tokenJson) }),
+    handle: async ({ ops, by, params }) => ({ tokens: (await ops.tokens.list(by, params.name ?? '')).map(tokenJson) }),
   }),
   defineRoute({
     method: 'POST',
@@ -150,9 +150,9 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     status: 201,
     response: tokenCreatedSchema,
     errors: [400, 403, 404, 409, 413],
-    handle: async ({ management, by, params, body }) =>
+    handle: async ({ ops, by, params, body }) =>
       createdTokenJson(
-        await management.tokens.create(by, params.name ?? '', {
+        await ops.tokens.create(by, params.name ?? '', {
           name: body.name,
           grants: body.grants,
           fullAccess: body.fullAccess,
@@ -170,6 +170,6 @@ export const USER_ROUTES: readonly AnyApiRoute[] = [
     access: 'self-or-admin',
     status: 204,
     errors: [403, 404],
-    handle: async ({ management, by, params }) => void (await management.tokens.revoke(by, params.name ?? '', params.id ?? '')),
+    handle: async ({ ops, by, params }) => void (await ops.tokens.revoke(by, params.name ?? '', params.id ?? '')),
   }),
 ];

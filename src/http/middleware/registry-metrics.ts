@@ -4,7 +4,7 @@
  * reclaimed, pushes and pulls by namespace (a bounded label set) and failed logins by reason.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { StorageTotals } from '../../metadata/usage-store.js';
+import type { StorageTotals } from '../../operations/records.js';
 
 /** The label of namespaces past the first `namespaceLabels` seen. */
 export const OTHER_NAMESPACE = 'other';

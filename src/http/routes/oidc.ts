@@ -6,9 +6,9 @@
  * callback may land on any node.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { signInOidcUser } from '../../auth/oidc/oidc-accounts.js';
 import { OidcLogin, OidcLoginError, PENDING_LOGIN_TTL_MS, type OidcSettings, type PendingLogin } from '../../auth/oidc/oidc-login.js';
-import type { MetadataStore } from '../../metadata/metadata-store.js';
+import type { OidcSignIn } from '../../auth/oidc/oidc-accounts.js';
+import type { OidcIdentity } from '../../auth/oidc/oidc-login.js';
 import type { AuthServices } from '../auth/auth-deps.js';
 
 const COOKIE = 'berth_oidc';
@@ -43,7 +43,10 @@ function isPending(state: Record<string, unknown>): state is Record<string, unkn
 }
 
 /** Registers the OIDC routes when an issuer is configured. Discovery happens at the first login. */
-export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, store: MetadataStore, settings: OidcSettings): void {
+/** Turns a provider's user into a Berth account with a CLI secret (auth/oidc/oidc-accounts.ts). */
+export type OidcSignInUser = (identity: OidcIdentity, clientIp: string, options: { cliSession?: boolean }) => Promise<OidcSignIn>;
+
+export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, signIn: OidcSignInUser, settings: OidcSettings): void {
   let discovered: Promise<OidcLogin> | undefined;
   const provider = (): Promise<OidcLogin> => {
     // A failed discovery (provider down) is retried by the next login, not cached.
@@ -87,7 +90,7 @@ export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, sto
       auth.audit.record({ actor: 'unknown', actorKind: 'unknown', action: 'login', outcome: 'failure', clientIp: request.ip, detail: { via: 'oidc', reason } });
       return page(reply, 401, 'Sign-in failed', `<p>${escapeHtml(reason)}</p>`);
     }
-    const result = await signInOidcUser(store, auth.audit, identity, request.ip, { cliSession: typeof state.cliPort === 'number' });
+    const result = await signIn(identity, request.ip, { cliSession: typeof state.cliPort === 'number' });
     if (result.status === 'refused') return page(reply, 403, 'Sign-in refused', `<p>${escapeHtml(result.reason)}</p>`);
     if (typeof state.cliPort === 'number') {
       const target = new URL(`http://127.0.0.1:${state.cliPort}/callback`);

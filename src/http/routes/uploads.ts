@@ -1,6 +1,6 @@
 import { RegistryError } from '../../errors/index.js';
 import { parseDigest, parseRepositoryName } from '../../oci/index.js';
-import type { UploadRecord } from '../../metadata/metadata-store.js';
+import type { UploadRecord } from '../../content/uploads.js';
 import type { CompletedUpload } from '../../content/uploads.js';
 import { bodyOf, hasBody, type V2Context } from '../context.js';
 import { parseContentLength, parseContentRange } from '../headers.js';

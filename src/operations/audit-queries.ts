@@ -1,7 +1,8 @@
 /** Reading the audit log (system admins only), newest first, a page at a time. */
-import type { AuditEventRecord, AuditQuery } from '../../metadata/access-store.js';
-import { isSystemAdmin, type Acting, type ManagementDeps } from './acting.js';
-import { invalid, ManagementError } from './management-error.js';
+import type { AuditEventRecord, AuditQuery } from '../metadata/access-store.js';
+import { isSystemAdmin, type Acting } from '../auth/acting.js';
+import type { ManagementDeps } from './operation-deps.js';
+import { invalid, ManagementError } from '../errors/management-error.js';
 
 /** The default and largest page size. */
 export const AUDIT_DEFAULT_LIMIT = 100;

@@ -4,13 +4,13 @@
  */
 import { LeaseBusyError } from '../cluster/exclusive.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/management/acting.js';
-import { ManagementError } from '../auth/management/management-error.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { ManagementError } from '../errors/management-error.js';
 import type { GcRunRecord, GcRunStore } from '../metadata/gc-run-store.js';
-import { OrphanSweepRefusedError, type GarbageCollector, type GcReport } from './collector.js';
+import { OrphanSweepRefusedError, type GarbageCollector, type GcReport } from '../gc/collector.js';
 
 /** GC operations, each taking the acting principal. */
-export class GcAdmin {
+export class GcOperations {
   private readonly log: ManagementAudit;
 
   constructor(

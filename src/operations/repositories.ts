@@ -2,21 +2,20 @@
  * Repository management behind the admin API: listing repositories and deleting one whole, or
  * every repository of a namespace. Deleting needs `manage` on the repository's namespace (its
  * owners and admins), is refused in read-only mode and while an immutable-tag rule protects one
- * of its tags, and is audited; the bytes are reclaimed by GC once no repository links them. Lives
- * in http/ because it joins auth/ (rights) and content/ (the services), like tag-admin.ts.
+ * of its tags, and is audited; the bytes are reclaimed by GC once no repository links them.
  */
-import type { AccessControl } from '../../auth/access-control.js';
-import type { AuditLog } from '../../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../../auth/management/acting.js';
-import { principalName } from '../../auth/principal.js';
-import { RegistryError } from '../../errors/index.js';
-import type { MetadataStore, RepositoryDeletion } from '../../metadata/metadata-store.js';
-import { isRepositoryName } from '../../oci/index.js';
-import type { RegistryServices } from '../context.js';
-import { ApiError } from './api-error.js';
+import type { AccessControl } from '../auth/access-control.js';
+import type { AuditLog } from '../auth/audit-log.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { principalName } from '../auth/principal.js';
+import { RegistryError } from '../errors/index.js';
+import { detailOf, ManagementError } from '../errors/management-error.js';
+import type { MetadataStore, RepositoryDeletion } from '../metadata/metadata-store.js';
+import { isRepositoryName } from '../oci/index.js';
+import type { RegistryServices } from '../content/registry-services.js';
 
-/** What the operations use; admin-api.ts passes the registry's own instances. */
-export interface RepositoryAdminDeps {
+/** What the operations use; app.ts passes the registry's own instances. */
+export interface RepositoryOperationsDeps {
   store: MetadataStore;
   services: RegistryServices;
   access: AccessControl;
@@ -35,10 +34,10 @@ const DEFAULT_LIMIT = 100;
 const BATCH = 500;
 
 /** Repository listing and deletion, each taking the acting principal. */
-export class RepositoryAdmin {
+export class RepositoryOperations {
   private readonly log: ManagementAudit;
 
-  constructor(private readonly deps: RepositoryAdminDeps) {
+  constructor(private readonly deps: RepositoryOperationsDeps) {
     this.log = new ManagementAudit(deps.audit);
   }
 
@@ -67,7 +66,7 @@ export class RepositoryAdmin {
 
   /** Deletes one repository (owners of its namespace and admins). */
   async delete(by: Acting, repository: string): Promise<RepositoryDeletion> {
-    if (!isRepositoryName(repository)) throw new ApiError('INVALID_REQUEST', `name: "${repository.slice(0, 300)}" is not a repository name`, { field: 'name' });
+    if (!isRepositoryName(repository)) throw new ManagementError('invalid', `name: "${repository.slice(0, 300)}" is not a repository name`, { field: 'name' });
     const namespace = this.deps.access.namespaceOf(repository);
     await this.requireManage(by, namespace, repository);
     let deleted: RepositoryDeletion;
@@ -117,7 +116,7 @@ export class RepositoryAdmin {
 /** The admin API's view of a content/ refusal. */
 function apiErrorOf(error: unknown): unknown {
   if (!(error instanceof RegistryError)) return error;
-  if (error.code === 'NAME_UNKNOWN') return new ApiError('NOT_FOUND', `no repository "${(error.detail as { name?: string } | undefined)?.name ?? ''}"`, error.detail);
-  if (error.code === 'DENIED') return new ApiError('DENIED', error.message, error.detail);
+  if (error.code === 'NAME_UNKNOWN') return new ManagementError('not_found', `no repository "${(error.detail as { name?: string } | undefined)?.name ?? ''}"`, detailOf(error));
+  if (error.code === 'DENIED') return new ManagementError('denied', error.message, detailOf(error));
   return error;
 }

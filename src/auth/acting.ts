@@ -1,26 +1,15 @@
 /**
- * Who performs a management operation, and the audit trail every permission change leaves:
- * successes and refused attempts alike, under the acting principal's name.
+ * Who performs an operation (the admin API's, the CLI's, an extension's), and the audit trail
+ * every change leaves: successes and refused attempts alike, under the acting principal's name.
  */
-import type { MetadataStore } from '../../metadata/metadata-store.js';
-import type { AccessControl } from '../access-control.js';
-import type { AuditLog } from '../audit-log.js';
-import { principalName, type Principal } from '../principal.js';
-import { ManagementError } from './management-error.js';
+import { ManagementError } from '../errors/management-error.js';
+import type { AuditLog } from './audit-log.js';
+import { principalName, type Principal } from './principal.js';
 
 /** The acting principal and, when known, the client address it acts from. */
 export interface Acting {
   principal: Principal;
   clientIp?: string;
-}
-
-/** What the management operations use; app wiring passes the registry's own instances. */
-export interface ManagementDeps {
-  store: MetadataStore;
-  access: AccessControl;
-  audit: AuditLog;
-  /** Told when an account or credential loses its tokens (auth/revocations.ts), so they stop at once. */
-  revocations?: { changed(): void };
 }
 
 /**

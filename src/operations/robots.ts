@@ -5,11 +5,12 @@
  * robots, granted anywhere. The secret is returned once, at creation; only its hash is kept.
  */
 import { randomUUID } from 'node:crypto';
-import type { CredentialRecord } from '../../metadata/access-store.js';
-import { newSecret, robotLogin, secretHash } from '../credentials.js';
-import { isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
+import type { CredentialRecord } from '../metadata/access-store.js';
+import { newSecret, robotLogin, secretHash } from '../auth/credentials.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import type { ManagementDeps } from './operation-deps.js';
 import { checkGrants, expiryOf, type ExpiryInput, type GrantInput } from './credential-rules.js';
-import { invalid, ManagementError } from './management-error.js';
+import { invalid, ManagementError } from '../errors/management-error.js';
 import { checkAccountName } from './names.js';
 
 /** What a robot is created with. */
@@ -38,7 +39,7 @@ function robotView(record: CredentialRecord): RobotView {
 }
 
 /** Robot management. */
-export class RobotManagement {
+export class RobotOperations {
   private readonly audit: ManagementAudit;
 
   constructor(private readonly deps: ManagementDeps) {

@@ -1,5 +1,5 @@
 /** The names management accepts for accounts, robots and personal access tokens. */
-import { invalid } from './management-error.js';
+import { invalid } from '../errors/management-error.js';
 
 /** Account and robot names: lower-case words joined by '.', '_' or '-' (safe in paths and logins). */
 export const ACCOUNT_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;

@@ -3,9 +3,10 @@
  * its hash, which the authenticator replaces with argon2id at the account's first login. Nothing
  * existing is overwritten; every line that didn't become an account is reported with its number.
  */
-import { parseHtpasswd } from '../htpasswd.js';
-import { isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
-import { ManagementError } from './management-error.js';
+import { parseHtpasswd } from '../auth/htpasswd.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import type { ManagementDeps } from './operation-deps.js';
+import { ManagementError } from '../errors/management-error.js';
 import { ACCOUNT_NAME_MAX, ACCOUNT_NAME_PATTERN } from './names.js';
 
 /** What an import did. */

@@ -3,12 +3,13 @@
  * password (proving the current one). The last enabled admin can't be deleted, demoted or
  * disabled, so a registry never locks its administrators out.
  */
-import type { AccountChanges, AccountRecord, CredentialRecord } from '../../metadata/access-store.js';
-import { looksLikeSecret, SECRET_PREFIX } from '../credentials.js';
-import type { Grant } from '../principal.js';
-import { hashPassword, verifyPassword } from '../passwords.js';
-import { isSelf, isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
-import { invalid, ManagementError } from './management-error.js';
+import type { AccountChanges, AccountRecord, CredentialRecord } from '../metadata/access-store.js';
+import { looksLikeSecret, SECRET_PREFIX } from '../auth/credentials.js';
+import type { Grant } from '../auth/principal.js';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { isSelf, isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import type { ManagementDeps } from './operation-deps.js';
+import { invalid, ManagementError } from '../errors/management-error.js';
 import { checkAccountName } from './names.js';
 
 /** The shortest and longest passwords accepted. */
@@ -67,7 +68,7 @@ function checkGroups(groups: readonly string[]): string[] {
 }
 
 /** Account management. */
-export class UserManagement {
+export class UserOperations {
   private readonly audit: ManagementAudit;
   // Changes that could remove the last admin run one at a time (on this node).
   private adminChanges: Promise<unknown> = Promise.resolve();

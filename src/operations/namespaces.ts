@@ -3,13 +3,15 @@
  * a namespace's owners (and admins) change its settings and members. Callers who can't see a
  * namespace are told "denied" whether or not it exists, so names can't be probed.
  */
-import type { MemberRecord, NamespaceChanges, NamespaceRecord, Role, Visibility } from '../../metadata/access-store.js';
-import { isRepositoryName } from '../../oci/index.js';
-import { robotLogin } from '../credentials.js';
-import { parseCidr } from '../network.js';
-import type { Principal } from '../principal.js';
-import { isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
-import { invalid, ManagementError } from './management-error.js';
+import type { NamespaceUsage } from '../content/quotas.js';
+import type { MemberRecord, NamespaceChanges, NamespaceRecord, Role, Visibility } from '../metadata/access-store.js';
+import { isRepositoryName } from '../oci/index.js';
+import { robotLogin } from '../auth/credentials.js';
+import { parseCidr } from '../auth/network.js';
+import type { Principal } from '../auth/principal.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import type { ManagementDeps } from './operation-deps.js';
+import { invalid, ManagementError } from '../errors/management-error.js';
 import { checkAccountName } from './names.js';
 import { grantedNamespaces } from './robots.js';
 
@@ -48,7 +50,13 @@ function checkVisibility(visibility: string): Visibility {
   return visibility;
 }
 
-/** A namespace's repositories, as namespace deletion needs them (http/api/repository-admin.ts). */
+/** A namespace's quota as its settings and usage need it (content/quotas.ts). */
+export interface NamespaceQuotas {
+  invalidate(namespace: string): void;
+  usage(namespace: string): Promise<NamespaceUsage>;
+}
+
+/** A namespace's repositories, as namespace deletion needs them (repositories.ts). */
 export interface NamespaceRepositories {
   namesIn(namespace: string): Promise<string[]>;
   /** Deletes them all, audited each; returns how many. */
@@ -56,10 +64,14 @@ export interface NamespaceRepositories {
 }
 
 /** Namespace management. */
-export class NamespaceManagement {
+export class NamespaceOperations {
   private readonly audit: ManagementAudit;
 
-  constructor(private readonly deps: ManagementDeps) {
+  constructor(
+    private readonly deps: ManagementDeps,
+    private readonly quotas: NamespaceQuotas,
+    private readonly repositories: NamespaceRepositories,
+  ) {
     this.audit = new ManagementAudit(deps.audit);
   }
 
@@ -111,7 +123,15 @@ export class NamespaceManagement {
     if (Object.keys(update).length === 0) throw new ManagementError('invalid', 'nothing to change: give visibility, pullCidrs, pushCidrs or quotaBytes');
     if (!(await this.deps.store.namespaces.update(name, update))) throw new ManagementError('not_found', `no namespace "${name}"`);
     this.audit.success(by, 'namespace.update', name, { ...update });
+    // This node applies a new quota at once; the others when their 2 s copy expires.
+    this.quotas.invalidate(name);
     return this.existing(name);
+  }
+
+  /** A namespace's storage usage and quota, for its members and admins. */
+  async usage(by: Acting, name: string): Promise<NamespaceUsage> {
+    await this.requireMember(by, name);
+    return this.quotas.usage(name);
   }
 
   /**
@@ -119,16 +139,13 @@ export class NamespaceManagement {
    * refused (conflict, naming the count) unless `deleteRepositories`, which deletes them first: a
    * namespace gone would leave them private to everyone but admins, and undeletable by owners.
    */
-  async delete(by: Acting, name: string, repositories?: NamespaceRepositories, deleteRepositories = false): Promise<void> {
+  async delete(by: Acting, name: string, deleteRepositories = false): Promise<void> {
     if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'namespace.delete', name, 'only admins may delete namespaces');
     await this.existing(name);
-    let deleted = 0;
-    if (repositories) {
-      if (deleteRepositories) deleted = await repositories.deleteAllIn(by, name);
-      const left = (await repositories.namesIn(name)).length;
-      if (left > 0) {
-        throw new ManagementError('conflict', `namespace "${name}" still holds ${left} repositor${left === 1 ? 'y' : 'ies'}; delete them first or ask to delete them too (--delete-repositories, ?deleteRepositories=true)`, { repositories: left });
-      }
+    const deleted = deleteRepositories ? await this.repositories.deleteAllIn(by, name) : 0;
+    const left = (await this.repositories.namesIn(name)).length;
+    if (left > 0) {
+      throw new ManagementError('conflict', `namespace "${name}" still holds ${left} repositor${left === 1 ? 'y' : 'ies'}; delete them first or ask to delete them too (--delete-repositories, ?deleteRepositories=true)`, { repositories: left });
     }
     if (!(await this.deps.store.namespaces.delete(name))) throw new ManagementError('not_found', `no namespace "${name}"`);
     const robotsRevoked = await this.revokeRobotsOf(by, name);
@@ -165,7 +182,7 @@ export class NamespaceManagement {
    * its storage usage. The namespace needn't have a row (the root and personal namespaces hold
    * repositories without one).
    */
-  async requireMember(by: Acting, name: string): Promise<void> {
+  private async requireMember(by: Acting, name: string): Promise<void> {
     if (isSystemAdmin(by.principal)) return;
     if (!this.isMember(by.principal, name, await this.deps.store.namespaces.members(name))) throw new ManagementError('denied', `only members may see the usage of namespace "${name}"`);
   }

@@ -1,25 +1,23 @@
 /**
  * The tag lifecycle operations behind the admin API: tag history and rollback, immutable-tag
  * rules and the read-only switch. Each checks the caller's rights with AccessControl (as the /v2
- * gate does for pushes), calls one content/ service and records changes in the audit log. Lives in
- * http/ because it joins auth/ (rights) and content/ (the services), which can't import each other.
+ * gate does for pushes), calls one content/ service and records changes in the audit log.
  */
-import type { AccessControl } from '../../auth/access-control.js';
-import type { AuditLog } from '../../auth/audit-log.js';
-import type { Action } from '../../auth/decide.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../../auth/management/acting.js';
-import { ManagementError } from '../../auth/management/management-error.js';
-import { grantedActions, principalName } from '../../auth/principal.js';
-import type { RolledBack, RollbackTarget } from '../../content/tag-rollback.js';
-import { ReadOnlyError, type ReadOnlyState } from '../../content/read-only-mode.js';
-import { RegistryError } from '../../errors/index.js';
-import type { ImmutableTagRule, ImmutableTagRuleRecord, TagEventRecord } from '../../metadata/tag-history-store.js';
-import { isTag, isRepositoryName } from '../../oci/index.js';
-import type { RegistryServices } from '../context.js';
-import { ApiError } from './api-error.js';
+import type { AccessControl } from '../auth/access-control.js';
+import type { AuditLog } from '../auth/audit-log.js';
+import type { Action } from '../auth/decide.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { ManagementError, detailOf } from '../errors/management-error.js';
+import { grantedActions, principalName } from '../auth/principal.js';
+import type { RolledBack, RollbackTarget } from '../content/tag-rollback.js';
+import { ReadOnlyError, type ReadOnlyState } from '../content/read-only-mode.js';
+import { RegistryError } from '../errors/index.js';
+import type { ImmutableTagRule, ImmutableTagRuleRecord, TagEventRecord } from '../metadata/tag-history-store.js';
+import { isTag, isRepositoryName } from '../oci/index.js';
+import type { RegistryServices } from '../content/registry-services.js';
 
-/** What the operations use; admin-api.ts passes the registry's own instances. */
-export interface TagAdminDeps {
+/** What the operations use; app.ts passes the registry's own instances. */
+export interface TagOperationsDeps {
   services: RegistryServices;
   access: AccessControl;
   audit: AuditLog;
@@ -41,24 +39,24 @@ function apiErrorOf(error: unknown): unknown {
   switch (error.code) {
     case 'MANIFEST_UNKNOWN':
     case 'NAME_UNKNOWN':
-      return new ApiError('NOT_FOUND', message, error.detail);
+      return new ManagementError('not_found', message, detailOf(error));
     case 'DENIED':
-      return new ApiError('DENIED', message, error.detail);
+      return new ManagementError('denied', message, detailOf(error));
     case 'DIGEST_INVALID':
     case 'MANIFEST_INVALID':
     case 'NAME_INVALID':
     case 'UNSUPPORTED':
-      return new ApiError('INVALID_REQUEST', message, error.detail);
+      return new ManagementError('invalid', message, detailOf(error));
     default:
       return error;
   }
 }
 
 /** Tag lifecycle operations, each taking the acting principal. */
-export class TagAdmin {
+export class TagOperations {
   private readonly log: ManagementAudit;
 
-  constructor(private readonly deps: TagAdminDeps) {
+  constructor(private readonly deps: TagOperationsDeps) {
     this.log = new ManagementAudit(deps.audit);
   }
 
@@ -170,14 +168,14 @@ export class TagAdmin {
 }
 
 function checkRepository(repository: string): string {
-  if (!isRepositoryName(repository)) throw new ApiError('INVALID_REQUEST', `repository: "${repository.slice(0, 300)}" is not a repository name`, { field: 'repository' });
+  if (!isRepositoryName(repository)) throw new ManagementError('invalid', `repository: "${repository.slice(0, 300)}" is not a repository name`, { field: 'repository' });
   return repository;
 }
 
 function checkTag(tag: string): void {
-  if (!isTag(tag)) throw new ApiError('INVALID_REQUEST', `tag: "${tag.slice(0, 200)}" is not a tag`, { field: 'tag' });
+  if (!isTag(tag)) throw new ManagementError('invalid', `tag: "${tag.slice(0, 200)}" is not a tag`, { field: 'tag' });
 }
 
 function checkRule(rule: ImmutableTagRule): void {
-  if (!isRepositoryName(rule.scope)) throw new ApiError('INVALID_REQUEST', `scope: "${rule.scope.slice(0, 300)}" is not a ${rule.scopeKind} name`, { field: 'scope' });
+  if (!isRepositoryName(rule.scope)) throw new ManagementError('invalid', `scope: "${rule.scope.slice(0, 300)}" is not a ${rule.scopeKind} name`, { field: 'scope' });
 }

@@ -3,11 +3,12 @@
  * to their grants. Users manage their own; admins anyone's. The secret is returned once.
  */
 import { randomUUID } from 'node:crypto';
-import type { CredentialRecord, StoredGrant } from '../../metadata/access-store.js';
-import { newSecret, secretHash } from '../credentials.js';
-import { isSelf, isSystemAdmin, ManagementAudit, type Acting, type ManagementDeps } from './acting.js';
+import type { CredentialRecord } from '../metadata/access-store.js';
+import { FULL_ACCESS_GRANTS, newSecret, secretHash } from '../auth/credentials.js';
+import { isSelf, isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import type { ManagementDeps } from './operation-deps.js';
 import { checkGrants, expiryOf, type ExpiryInput, type GrantInput } from './credential-rules.js';
-import { ManagementError } from './management-error.js';
+import { ManagementError } from '../errors/management-error.js';
 import { checkTokenName } from './names.js';
 
 /** What a token is created with; without grants it may do everything its user may. */
@@ -24,15 +25,8 @@ export type CreatedToken = CredentialRecord & { login: string; secret: string };
 /** The grants of a token created without any. */
 export const DEFAULT_TOKEN_GRANTS: readonly GrantInput[] = [{ repository: '*', actions: ['pull', 'push', 'delete'] }];
 
-/**
- * The grants that mark a full-access (session) token: `manage` on everything, which no grant
- * a user writes may hold (checkGrants refuses it). The authenticator gives such a token its
- * owner's whole rights.
- */
-export const FULL_ACCESS_GRANTS: readonly StoredGrant[] = [{ repository: '*', actions: ['pull', 'push', 'delete', 'manage'] }];
-
 /** Personal access token management. */
-export class TokenManagement {
+export class TokenOperations {
   private readonly audit: ManagementAudit;
 
   constructor(private readonly deps: ManagementDeps) {

@@ -3,10 +3,10 @@
  * content actions) and an expiry. Both kinds share the rules; who may grant what is decided by
  * robots.ts and tokens.ts.
  */
-import { isRepositoryName } from '../../oci/index.js';
-import type { Action } from '../decide.js';
-import type { Grant } from '../principal.js';
-import { invalid } from './management-error.js';
+import { isRepositoryName } from '../oci/index.js';
+import type { Action } from '../auth/decide.js';
+import type { Grant } from '../auth/principal.js';
+import { invalid } from '../errors/management-error.js';
 
 /** The actions a credential can be granted: content only, never `manage`. */
 export const CREDENTIAL_ACTIONS = ['pull', 'push', 'delete'] as const;
