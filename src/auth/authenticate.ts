@@ -121,6 +121,8 @@ function refused(refusal: Refusal): Authentication {
 export async function authenticate(services: AuthenticationServices, credentials: Credentials, surface: Surface, clientIp: string): Promise<Authentication> {
   const kind = credentialKind(credentials);
   const rule = CREDENTIAL_RULES[kind][surface];
+  // Each checking rule re-tests the scheme it reads: the table pairs it only with that scheme,
+  // and the test is what lets the compiler see so (an edited table refuses, never mis-reads).
   switch (rule) {
     case 'anonymous':
       return { outcome: 'principal', principal: ANONYMOUS };
