@@ -1,11 +1,8 @@
 /** Parsing of the Authorization header (RFC 7617 Basic, RFC 6750 Bearer). */
+import type { Credentials } from '../../auth/authenticate.js';
 
-/** What an Authorization header carried. */
-export type Presented =
-  | { scheme: 'none' }
-  | { scheme: 'basic'; username: string; password: string }
-  | { scheme: 'bearer'; token: string }
-  | { scheme: 'malformed' };
+/** What an Authorization header carried: the header's share of the credentials auth/ checks. */
+export type Presented = Extract<Credentials, { scheme: 'none' | 'basic' | 'bearer' | 'malformed' }>;
 
 /** Reads the Authorization header; anything unparseable is 'malformed' (answered like bad credentials). */
 export function presentedCredentials(header: string | undefined): Presented {

@@ -1,8 +1,14 @@
 import type { Action } from '../../auth/decide.js';
+import type { Principal } from '../../auth/principal.js';
 
-/** Who a /v2 request acts as, for handlers: audit names and extra checks (mount `from`, catalog). */
+/**
+ * What a /v2 request's handlers know of its principal: its kind and name (audit) and the extra
+ * checks they ask (a mount's `from`, the catalog). Not the Principal itself: a request with an
+ * access token acts within the token's access list, and reading the subject's current principal
+ * on every pull would cost a database read the gate avoids.
+ */
 export interface Identity {
-  kind: 'anonymous' | 'user' | 'robot';
+  kind: Principal['kind'];
   /** 'anonymous' for anonymous requests. */
   name: string;
   /** May it do `action` on another repository (a mount's `from`)? */

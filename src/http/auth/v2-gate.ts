@@ -1,6 +1,7 @@
 /**
  * The /v2 gate: authenticates the request (Bearer token, Basic credentials, or none) and asks
- * auth/ whether the principal may do what the route needs — before any handler runs. Refusals
+ * auth/ whether the principal may do what the route needs — before any handler runs. Which
+ * credentials count, and how they are checked, is auth/authenticate.ts's rule set. Refusals
  * follow the token protocol (docker-registry spec, auth-token.md): no or invalid credentials →
  * 401 UNAUTHORIZED with a Bearer challenge naming the scope; a token lacking a scope its holder
  * could get → 401 with error="insufficient_scope"; an authenticated principal without the right →
@@ -8,7 +9,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Action } from '../../auth/decide.js';
-import { ANONYMOUS, grantedActions, principalName, type Principal } from '../../auth/principal.js';
+import { authenticate, type Refusal } from '../../auth/authenticate.js';
+import { grantedActions, principalName, type Principal } from '../../auth/principal.js';
 import { formatScope } from '../../auth/scope.js';
 import type { AccessEntry, AccessClaims } from '../../auth/token-issuer.js';
 import { RegistryError } from '../../errors/index.js';
@@ -17,7 +19,7 @@ import type { V2Target } from '../v2-path.js';
 import type { AuthServices } from './auth-deps.js';
 import { presentedCredentials } from './credentials-header.js';
 import type { Identity } from './identity.js';
-import { attemptLogin } from './login-throttle.js';
+import { throttledError } from './throttled-error.js';
 
 /** What a route needs: any valid login (/v2/), the catalog scope, or actions on a repository. */
 type Need = { kind: 'login' } | { kind: 'catalog' } | { kind: 'repository'; name: string; actions: Action[] };
@@ -97,45 +99,30 @@ function tokenGrants(access: readonly AccessEntry[], name: string): Set<string> 
   return actions;
 }
 
+/** The /v2 answer to refused credentials: a challenge (saying the token is invalid unless a login failed), or 429. */
+function refusalError(auth: AuthServices, request: FastifyRequest, need: Need, refusal: Refusal): RegistryError {
+  switch (refusal.refused) {
+    case 'throttled':
+      return throttledError(refusal);
+    case 'bad-login':
+    case 'missing':
+      return challenge(auth, request, need);
+    case 'malformed':
+    case 'not-accepted':
+    case 'bad-token':
+      return challenge(auth, request, need, 'invalid_token');
+  }
+}
+
 /** Checks the request against what the route needs; returns who it acts as, or throws 401/403/429. */
 export async function passV2Gate(auth: AuthServices, request: FastifyRequest, target: V2Target): Promise<Identity> {
   const need = needOf(target, request.method);
   const ip = request.ip;
-  const presented = presentedCredentials(request.headers.authorization);
-  if (presented.scheme === 'malformed') throw challenge(auth, request, need, 'invalid_token');
+  const result = await authenticate(auth, presentedCredentials(request.headers.authorization), 'v2', ip);
+  if (result.outcome === 'refused') throw refusalError(auth, request, need, result.refusal);
+  if (result.outcome === 'access-token') return passWithToken(auth, request, need, result.claims, ip);
 
-  if (presented.scheme === 'bearer') {
-    const claims = await auth.tokens.verifyAccess(presented.token);
-    // The token's signature is remembered; its subject's revocation is checked every time.
-    if (!claims || !(await auth.revocations.allows(claims.subject, claims.issuedAt))) throw challenge(auth, request, need, 'invalid_token');
-    const identity = tokenIdentity(auth, claims, ip);
-    if (need.kind === 'login') return identity;
-    if (need.kind === 'catalog') {
-      if (!claims.access.some((entry) => entry.type === 'registry' && entry.name === 'catalog')) throw challenge(auth, request, need, 'insufficient_scope');
-      return identity;
-    }
-    const granted = tokenGrants(claims.access, need.name);
-    // Network rules bind where a token is used, not only where it was issued; a token carried
-    // outside the namespace's CIDRs falls through to the checks below and is denied.
-    if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) {
-      await askForMountSource(auth, request, need, claims, ip);
-      return identity;
-    }
-    // Would a fresh token carry the scope? Then say so (the client fetches one); else it is denied.
-    const principal = await auth.authenticator.principalOf(claims.subject);
-    if (!principal || principal.kind === 'anonymous') throw challenge(auth, request, need, 'insufficient_scope');
-    const allowed = await auth.access.actionsOn(principal, need.name, ip);
-    if (need.actions.every((action) => allowed.has(action))) throw challenge(auth, request, need, 'insufficient_scope');
-    auditDenied(auth, principal, need, ip);
-    throw deniedFor(principal, need);
-  }
-
-  let principal: Principal = ANONYMOUS;
-  if (presented.scheme === 'basic') {
-    const found = await attemptLogin(auth, presented.username, presented.password, ip, 'basic');
-    if (!found) throw challenge(auth, request, need);
-    principal = found;
-  }
+  const principal = result.principal;
   const identity = principalIdentity(auth, principal, ip);
   if (need.kind === 'login' || need.kind === 'catalog') {
     if (principal.kind === 'anonymous') throw challenge(auth, request, need);
@@ -144,6 +131,30 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
   const allowed = await auth.access.actionsOn(principal, need.name, ip);
   if (need.actions.every((action) => allowed.has(action))) return identity;
   if (principal.kind === 'anonymous') throw challenge(auth, request, need);
+  auditDenied(auth, principal, need, ip);
+  throw deniedFor(principal, need);
+}
+
+/** A request with a verified access token: it acts within the token's access list. */
+async function passWithToken(auth: AuthServices, request: FastifyRequest, need: Need, claims: AccessClaims, ip: string): Promise<Identity> {
+  const identity = tokenIdentity(auth, claims, ip);
+  if (need.kind === 'login') return identity;
+  if (need.kind === 'catalog') {
+    if (!claims.access.some((entry) => entry.type === 'registry' && entry.name === 'catalog')) throw challenge(auth, request, need, 'insufficient_scope');
+    return identity;
+  }
+  const granted = tokenGrants(claims.access, need.name);
+  // Network rules bind where a token is used, not only where it was issued; a token carried
+  // outside the namespace's CIDRs falls through to the checks below and is denied.
+  if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) {
+    await askForMountSource(auth, request, need, claims, ip);
+    return identity;
+  }
+  // Would a fresh token carry the scope? Then say so (the client fetches one); else it is denied.
+  const principal = await auth.authenticator.principalOf(claims.subject);
+  if (!principal || principal.kind === 'anonymous') throw challenge(auth, request, need, 'insufficient_scope');
+  const allowed = await auth.access.actionsOn(principal, need.name, ip);
+  if (need.actions.every((action) => allowed.has(action))) throw challenge(auth, request, need, 'insufficient_scope');
   auditDenied(auth, principal, need, ip);
   throw deniedFor(principal, need);
 }

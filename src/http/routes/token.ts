@@ -5,14 +5,14 @@
  * may do — asking too much is never an error, it just isn't granted.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthenticatedPrincipal } from '../../auth/authenticator.js';
+import { authenticate, credentialKind, type Credentials, type Refusal } from '../../auth/authenticate.js';
 import { principalName, type Principal } from '../../auth/principal.js';
 import { parseScopes, requestedActions } from '../../auth/scope.js';
 import type { AccessEntry, TokenSubject } from '../../auth/token-issuer.js';
 import { RegistryError } from '../../errors/index.js';
 import type { AuthServices } from '../auth/auth-deps.js';
 import { presentedCredentials } from '../auth/credentials-header.js';
-import { attemptLogin } from '../auth/login-throttle.js';
+import { throttledError } from '../auth/throttled-error.js';
 import { readBoundedBody } from '../read-body.js';
 
 const FORM_LIMIT = 64 * 1024;
@@ -68,19 +68,33 @@ async function limitTokenRequests(auth: AuthServices, ip: string): Promise<void>
   if (!limit.allowed) throw new RegistryError('TOOMANYREQUESTS', { headers: { 'Retry-After': String(limit.retryAfterSeconds) } });
 }
 
+/** GET /token's answer to refused credentials: 401 in the registry's envelope, or 429. */
+function getRefusal(refusal: Refusal): RegistryError {
+  if (refusal.refused === 'throttled') return throttledError(refusal);
+  if (refusal.refused === 'bad-login') return new RegistryError('UNAUTHORIZED', { detail: { reason: 'incorrect username or password' } });
+  return new RegistryError('UNAUTHORIZED', { detail: { reason: 'the token endpoint takes Basic credentials or none' } });
+}
+
+/** POST /token's answer to a grant's refused credentials: an OAuth2 error, or 429 in the registry's envelope (as the request limit). */
+function postRefusal(refusal: Refusal): Error {
+  if (refusal.refused === 'throttled') return throttledError(refusal);
+  if (refusal.refused === 'bad-token') return new OAuthError(401, 'invalid_grant', 'the refresh token is invalid, expired or revoked');
+  return new OAuthError(401, 'invalid_grant', 'incorrect username or password');
+}
+
+/** The principal the credentials prove to /token (never an access token: the rules refuse those here). */
+async function principalFor(auth: AuthServices, credentials: Credentials, ip: string, refusalError: (refusal: Refusal) => Error): Promise<Principal> {
+  const result = await authenticate(auth, credentials, 'token', ip);
+  if (result.outcome === 'refused') throw refusalError(result.refusal);
+  if (result.outcome !== 'principal') throw refusalError({ refused: 'not-accepted', kind: credentialKind(credentials) });
+  return result.principal;
+}
+
 /** GET /token: Basic credentials or anonymous; one or more `scope` parameters. */
 async function getToken(auth: AuthServices, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   await limitTokenRequests(auth, request.ip);
   const query = new URLSearchParams(request.url.split('?')[1] ?? '');
-  const presented = presentedCredentials(request.headers.authorization);
-  let principal: Principal = { kind: 'anonymous' };
-  if (presented.scheme === 'basic') {
-    const found = await attemptLogin(auth, presented.username, presented.password, request.ip, 'token');
-    if (!found) throw new RegistryError('UNAUTHORIZED', { detail: { reason: 'incorrect username or password' } });
-    principal = found;
-  } else if (presented.scheme !== 'none') {
-    throw new RegistryError('UNAUTHORIZED', { detail: { reason: 'the token endpoint takes Basic credentials or none' } });
-  }
+  const principal = await principalFor(auth, presentedCredentials(request.headers.authorization), request.ip, getRefusal);
   const issued = await issue(auth, principal, query.getAll('scope'), request.ip);
   const body: Record<string, unknown> = {
     token: issued.token,
@@ -97,22 +111,15 @@ async function postToken(auth: AuthServices, request: FastifyRequest, reply: Fas
   await limitTokenRequests(auth, request.ip);
   const form = new URLSearchParams((await readBoundedBody(request, FORM_LIMIT)).toString('utf8'));
   const grantType = form.get('grant_type');
-  let principal: AuthenticatedPrincipal | undefined;
+  let credentials: Credentials;
+  if (grantType === 'password') credentials = { scheme: 'password-grant', username: form.get('username') ?? '', password: form.get('password') ?? '' };
+  else if (grantType === 'refresh_token') credentials = { scheme: 'refresh-grant', token: form.get('refresh_token') ?? '' };
+  else throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
+  const principal = await principalFor(auth, credentials, request.ip, postRefusal);
   let refreshToken: string | undefined;
-  if (grantType === 'password') {
-    const username = form.get('username') ?? '';
-    principal = await attemptLogin(auth, username, form.get('password') ?? '', request.ip, 'oauth2');
-    if (!principal) throw new OAuthError(401, 'invalid_grant', 'incorrect username or password');
-    if (form.get('access_type') === 'offline') refreshToken = await auth.tokens.issueRefresh(subjectOf(principal));
-  } else if (grantType === 'refresh_token') {
-    refreshToken = form.get('refresh_token') ?? '';
-    const verified = await auth.tokens.verifyRefresh(refreshToken);
-    const current = verified && (await auth.authenticator.principalOf(verified.subject, verified.issuedAt));
-    if (!current || current.kind === 'anonymous') throw new OAuthError(401, 'invalid_grant', 'the refresh token is invalid, expired or revoked');
-    principal = current;
-  } else {
-    throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
-  }
+  // A refresh grant hands back the token it was given; a password grant asks for a new one.
+  if (credentials.scheme === 'refresh-grant') refreshToken = credentials.token;
+  else if (form.get('access_type') === 'offline') refreshToken = await auth.tokens.issueRefresh(subjectOf(principal));
   const issued = await issue(auth, principal, form.getAll('scope'), request.ip);
   const body: Record<string, unknown> = {
     access_token: issued.token,
