@@ -6,7 +6,11 @@ import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.js';
 import { buildAuth, type AuthCore } from './auth/build-auth.js';
 import { localOnly, RedisCacheInvalidation, type CacheInvalidation } from './cluster/cache-invalidation.js';
 import { connectRedis, type SharedRedis } from './cluster/shared-redis.js';
-import type { Config } from './config/index.js';
+import { EXTENSIONS } from './extensions/catalog.js';
+import type { BerthConfig } from './extensions/settings.js';
+import type { Extension, ExtensionModule } from './extensions/extension.js';
+import type { MountedExtension } from './http/api/admin-api.js';
+import { Scheduler } from './jobs/scheduler.js';
 import { BlobService } from './content/blobs.js';
 import { ImmutableTagRules } from './content/immutable-tag-rules.js';
 import { ManifestCache } from './content/manifest-cache.js';
@@ -18,10 +22,9 @@ import { TagListCache } from './content/tag-list-cache.js';
 import { UploadService } from './content/uploads.js';
 import { bindStorage } from './content/storage-binding.js';
 import { GarbageCollector } from './gc/collector.js';
-import { gcSettings, scheduleGc } from './gc/schedule.js';
+import { gcSettings, gcTask } from './gc/schedule.js';
 import { HttpMetrics } from './http/middleware/metrics.js';
 import { buildServer } from './http/server.js';
-import { buildLifecycle, type Lifecycle } from './lifecycle/build-lifecycle.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { openMetadataStore, type OpenMetadataStoreOptions } from './metadata/open-metadata-store.js';
 import { ensurePrivateFolder, type ModeFixed } from './metadata/sqlite/file-modes.js';
@@ -30,6 +33,18 @@ import { openBlobDriver } from './storage/open-blob-driver.js';
 import { Operations } from './operations/operations.js';
 import { Readiness } from './operations/readiness.js';
 import { signInOidcUser } from './auth/oidc/oidc-accounts.js';
+
+/** The whole configuration: the core's settings and the extensions' slices. */
+export type Config = BerthConfig;
+
+export { listSettings, loadConfig } from './extensions/settings.js';
+
+/** Every extension's own migrations, run whether or not it is enabled (extensions/extension.ts). */
+function extensionMigrations(modules: readonly ExtensionModule[]): OpenMetadataStoreOptions['migrations'] {
+  const withMigrations = modules.filter((module) => module.migrations !== undefined);
+  if (withMigrations.length === 0) return undefined;
+  return (dialect) => Object.assign({}, ...withMigrations.map((module) => module.migrations?.(dialect)));
+}
 
 /** A composed registry: its HTTP server and the resources to release on close. */
 export interface Berth {
@@ -40,8 +55,8 @@ export interface Berth {
   readonly auth: AuthCore;
   /** Garbage collection (also scheduled when gc.intervalSeconds > 0). */
   readonly gc: GarbageCollector;
-  /** Lifecycle policies (also applied every lifecycle.intervalSeconds when > 0). */
-  readonly lifecycle: Lifecycle;
+  /** The names of the extensions this registry built (extensions/catalog.ts). */
+  readonly extensions: readonly string[];
   /** Whether this start created the admin account (and the generated password, to print once). */
   readonly bootstrap: BootstrapResult;
   /** Where metadata and blobs live, for the startup line. */
@@ -99,7 +114,7 @@ async function openBound(config: Config, url: string, options: OpenMetadataStore
  */
 export async function openStorage(config: Config, logger: Logger = pino({ level: 'silent' })): Promise<{ store: MetadataStore; driver: BlobDriver; gc: GarbageCollector; close(): Promise<void> }> {
   const url = metadataUrl(config);
-  const { store, driver } = await openBound(config, url, { mustExist: true, onModeFixed: modeFixedLogger(logger) });
+  const { store, driver } = await openBound(config, url, { mustExist: true, onModeFixed: modeFixedLogger(logger), migrations: extensionMigrations(EXTENSIONS) });
   // What GC deletes must leave the running nodes' manifest caches too.
   const { redis, invalidation } = openRedis(config, logger);
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => invalidation.manifestGone({ repository, digest }));
@@ -116,13 +131,14 @@ export async function openStorage(config: Config, logger: Logger = pino({ level:
 }
 
 /** The composition root: the only place that picks implementations. */
-export async function createBerth(config: Config, logger: Logger = pino({ level: config.log.level })): Promise<Berth> {
+/** `extensions`: the catalog's, unless a test brings its own. */
+export async function createBerth(config: Config, logger: Logger = pino({ level: config.log.level }), extensions: readonly ExtensionModule[] = EXTENSIONS): Promise<Berth> {
   const url = metadataUrl(config);
   // The data folder holds the database (password hashes, signing keys) when the defaults use it.
   if (config.metadata.url === undefined || (config.storage.driver === 'filesystem' && config.storage.filesystem.root === undefined)) {
     ensurePrivateFolder(resolve(config.data), modeFixedLogger(logger));
   }
-  const { store, driver, location } = await openBound(config, url, { onModeFixed: modeFixedLogger(logger) });
+  const { store, driver, location } = await openBound(config, url, { onModeFixed: modeFixedLogger(logger), migrations: extensionMigrations(extensions) });
   const { redis, invalidation } = openRedis(config, logger);
   const cache = new ManifestCache(config.manifests.cacheEntries, invalidation);
   // The one write gate every content write passes (/v2, admin API, CLI, lifecycle runs).
@@ -158,7 +174,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     logger.warn('the token-signing private keys are stored in clear in PostgreSQL: set auth.keyEncryptionKey (docs/deploy.md)');
   }
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
-  const lifecycle = buildLifecycle(config, { store, access: auth.access, audit: auth.audit, manifests: services.manifests, immutableTags, readOnly: services.readOnly, pulls }, logger);
+  const built = buildExtensions(config, extensions, { store, services, access: auth.access, audit: auth.audit, pulls, logger });
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   const metrics = new HttpMetrics({
     totals: () => store.usage.totals(),
@@ -174,12 +190,15 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     ops: new Operations({ store, access: auth.access, audit: auth.audit, revocations: auth.revocations, services, gc }),
     metrics,
     auth: { ...auth, mode: config.auth.mode, realm: config.auth.token.realm, loginFailed: (reason) => metrics.activity?.loginFailed(reason) },
-    lifecycle: lifecycle.admin,
+    extensions: built.map(({ module, extension }): MountedExtension => ({ routes: module.routes, services: extension.services })),
     readiness: new Readiness(store, driver, redis),
     oidcSignIn: (identity, clientIp, options) => signInOidcUser(store, auth.audit, identity, clientIp, options),
     ...(tls ? { tls } : {}),
   });
-  const gcSchedule = config.gc.intervalSeconds > 0 ? scheduleGc(gc, config.gc.intervalSeconds * 1000, logger) : undefined;
+  // The one scheduler of the node's periodic work: GC and what the extensions bring.
+  const scheduler = new Scheduler();
+  if (config.gc.intervalSeconds > 0) scheduler.every(gcTask(gc, config.gc.intervalSeconds * 1000, logger));
+  for (const { extension } of built) for (const task of extension.tasks) scheduler.every(task);
   return {
     config,
     server,
@@ -187,17 +206,29 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     driver,
     auth,
     gc,
-    lifecycle,
+    extensions: built.map(({ module }) => module.name),
     bootstrap,
     locations: { metadata: redactedUrl(url), storage: location },
     close: async () => {
       await server.close();
-      await gcSchedule?.stop();
-      await lifecycle.stop();
+      await scheduler.stop();
+      for (const { extension } of built) await extension.stop?.();
+      await pulls.drain();
       await auth.audit.flush();
       await store.close();
       await driver.close?.();
       await redis?.close();
     },
   };
+}
+
+/** Builds the extensions whose settings enable them. */
+function buildExtensions(config: Config, modules: readonly ExtensionModule[], context: Parameters<ExtensionModule['build']>[0]): { module: ExtensionModule; extension: Extension }[] {
+  const built: { module: ExtensionModule; extension: Extension }[] = [];
+  for (const module of modules) {
+    // Each slice was validated with the whole configuration (berthConfigSchema).
+    const slice = (config as unknown as Record<string, unknown>)[module.name];
+    if (module.enabled(slice)) built.push({ module, extension: module.build(context, slice) });
+  }
+  return built;
 }

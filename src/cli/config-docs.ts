@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { listSettings, NON_SETTING_ENV_NAMES, NON_SETTING_ENV_PREFIXES } from '../config/index.js';
+import { listSettings } from '../extensions/settings.js';
+import { NON_SETTING_ENV_NAMES, NON_SETTING_ENV_PREFIXES } from '../config/index.js';
 
 /** The Markdown of docs/configuration.md, generated from the schema so it can't drift. */
 export function configurationMarkdown(): string {

@@ -4,7 +4,7 @@ import { CliError } from './cli-error.js';
 import { registerAudit } from './commands/audit.js';
 import { registerGc } from './commands/gc.js';
 import { registerImmutable } from './commands/immutable.js';
-import { registerLifecycle } from './commands/lifecycle.js';
+import { registerLifecycle } from '../extensions/lifecycle/cli.js';
 import { registerLogin } from './commands/login.js';
 import { registerMembers } from './commands/members.js';
 import { registerNamespaces } from './commands/namespaces.js';

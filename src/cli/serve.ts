@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { loadConfig } from '../config/index.js';
+import { loadConfig } from '../extensions/settings.js';
 import { CliError } from './cli-error.js';
 
 /** Splits HOST:PORT (IPv6 in brackets) for listen(). */

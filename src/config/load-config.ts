@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { isNonSettingEnvName, nearestName } from './env-names.js';
 import { listSettings } from './settings.js';
@@ -57,9 +58,9 @@ function readYaml(file: string): Tree {
  * Builds the configuration from defaults ← YAML file ← BERTH_* env ← flags, and validates it.
  * Throws {@link ConfigError} naming the first bad key (and an unknown BERTH_* variable).
  */
-export function loadConfig(sources: ConfigSources = {}): Config {
+export function loadConfig<C extends Config = Config>(sources: ConfigSources = {}, schema: z.ZodType<C, unknown> = configSchema as unknown as z.ZodType<C, unknown>): C {
   const tree: Tree = sources.file ? readYaml(sources.file) : {};
-  const settings = listSettings();
+  const settings = listSettings(schema);
   const origin = new Map<string, string>();
   if (sources.file) for (const s of settings) origin.set(s.key, `config file ${sources.file}`);
   for (const [name, value] of Object.entries(sources.env ?? process.env)) {
@@ -78,7 +79,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     setPath(tree, key, value);
     origin.set(key, `flag --${key}`);
   }
-  const result = configSchema.safeParse(tree);
+  const result = schema.safeParse(tree);
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue?.path.join('.') ?? '';

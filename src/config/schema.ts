@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().min(0);
-const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
+/** A whole number ≥ 0, from YAML or an environment string (extensions' slices use it too). */
+export const nonNegativeInt = z.coerce.number().int().min(0);
+/** A boolean, from YAML or the strings true/false of an environment variable. */
+export const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
 /** A list given as a YAML list or as one comma-separated string (environment variables). */
 const list = z.preprocess(
   (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : value),
@@ -231,14 +233,6 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    lifecycle: z
-      .object({
-        intervalSeconds: nonNegativeInt
-          .default(3600)
-          .describe('How often `berth serve` applies the lifecycle policies, expiring images (0: never; `berth policy run` applies them by hand).'),
-      })
-      .strict()
-      .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the JSON logs.'),
@@ -263,5 +257,16 @@ export const configSchema = z
   })
   .strict();
 
-/** The validated configuration. */
+/** The validated configuration (the core's settings; extensions read their own slices). */
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The core schema with the extensions' slices (extensions/catalog.ts), each one more top-level
+ * key: one schema still yields every setting, its BERTH_* name and docs/configuration.md.
+ */
+export function withSlices<S extends Record<string, z.ZodType>>(slices: S) {
+  return configSchema.extend(slices).strict();
+}
+
+/** A configuration schema: the core's, or the core's with slices. */
+export type ConfigSchema = z.ZodType<Config, unknown>;

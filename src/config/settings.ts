@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { configSchema } from './schema.js';
+import { configSchema, type ConfigSchema } from './schema.js';
 
 /** One leaf setting of the schema: its dotted key, environment variable, default and help. */
 export interface Setting {
@@ -39,9 +39,9 @@ function walk(schema: z.ZodType, path: string[], description: string | undefined
   });
 }
 
-/** Every leaf setting, in schema order. */
-export function listSettings(): Setting[] {
+/** Every leaf setting of the schema (the core's unless told), in schema order. */
+export function listSettings(schema: ConfigSchema = configSchema): Setting[] {
   const out: Setting[] = [];
-  walk(configSchema, [], undefined, undefined, out);
+  walk(schema, [], undefined, undefined, out);
   return out;
 }

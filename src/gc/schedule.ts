@@ -1,7 +1,8 @@
-/** GC settings from the configuration, and the periodic collection inside `berth serve`. */
+/** GC settings from the configuration, and the periodic collection inside `berth serve` (a task on jobs/scheduler.ts). */
 import type { Logger } from 'pino';
 import { LeaseBusyError } from '../cluster/exclusive.js';
 import type { Config } from '../config/index.js';
+import type { PeriodicTask } from '../jobs/scheduler.js';
 import { countsOf, type GarbageCollector, type GcReport, type GcSettings } from './collector.js';
 
 /** The collector's settings as the configuration gives them. */
@@ -19,23 +20,16 @@ export function gcSummary(report: GcReport): Record<string, number | boolean> {
   return { dryRun: report.dryRun, ...countsOf(report), incompleteWrites: report.incompleteWrites, durationMs: report.durationMs };
 }
 
-/** Runs `gc` every `intervalMs` (never overlapping) until stopped; a failed run is logged and retried next time. */
-export function scheduleGc(gc: GarbageCollector, intervalMs: number, logger: Logger): { stop(): Promise<void> } {
-  let current: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    current = gc.run().then(
-      (report) => logger.info({ gc: gcSummary(report) }, 'garbage collection finished'),
-      (error: unknown) =>
-        error instanceof LeaseBusyError
-          ? logger.info({ holder: error.holder }, 'garbage collection skipped: another node is collecting')
-          : logger.error({ err: error }, 'garbage collection failed'),
-    );
-  }, intervalMs);
-  timer.unref();
+/** Collection every `intervalMs` on the node's scheduler; a failed run is logged and retried next time. */
+export function gcTask(gc: GarbageCollector, intervalMs: number, logger: Logger): PeriodicTask<GcReport> {
   return {
-    stop: async () => {
-      clearInterval(timer);
-      await current;
-    },
+    name: 'gc',
+    intervalMs,
+    run: () => gc.run(),
+    done: (report) => logger.info({ gc: gcSummary(report) }, 'garbage collection finished'),
+    failed: (error) =>
+      error instanceof LeaseBusyError
+        ? logger.info({ holder: error.holder }, 'garbage collection skipped: another node is collecting')
+        : logger.error({ err: error }, 'garbage collection failed'),
   };
 }

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { RegistryError, errorBody } from '../errors/index.js';
-import type { LifecycleAdmin } from '../lifecycle/lifecycle-admin.js';
 import type { RegistryServices } from '../content/registry-services.js';
 import type { Operations } from '../operations/operations.js';
 import type { Readiness } from '../operations/readiness.js';
 import type { V2Context } from './context.js';
-import { registerAdminApi } from './api/admin-api.js';
+import { registerAdminApi, type MountedExtension } from './api/admin-api.js';
 import { ApiError } from './api/api-error.js';
 import { API_PREFIX } from './api/api-route.js';
 import type { AuthServices } from './auth/auth-deps.js';
@@ -32,8 +31,8 @@ export interface ServerDeps {
   /** The application layer the admin API translates. */
   ops: Operations;
   auth: AuthServices;
-  /** Lifecycle policy operations for the admin API. */
-  lifecycle: LifecycleAdmin;
+  /** The enabled extensions' admin routes and services. */
+  extensions: readonly MountedExtension[];
   /** What /readyz reports. */
   readiness: Readiness;
   /** Signs a provider's user in (when OIDC is configured). */
@@ -193,7 +192,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps.readiness);
   registerTokenRoutes(app, deps.auth);
-  registerAdminApi(app, { auth: deps.auth, ops: deps.ops, lifecycle: deps.lifecycle });
+  registerAdminApi(app, { auth: deps.auth, ops: deps.ops, extensions: deps.extensions });
   const oidc = deps.config.auth.oidc;
   if (oidc.issuer !== undefined) {
     registerOidcRoutes(app, deps.auth, deps.oidcSignIn, {

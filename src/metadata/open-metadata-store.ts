@@ -1,4 +1,5 @@
 import type { MetadataStore } from './metadata-store.js';
+import type { ExtraMigrations } from './migrations/index.js';
 import type { ModeFixed } from './sqlite/file-modes.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 
@@ -12,6 +13,8 @@ export interface OpenMetadataStoreOptions {
   mustExist?: boolean;
   /** SQLite only: a database file or its folder had a looser mode and was tightened. */
   onModeFixed?: ModeFixed;
+  /** The configured extensions' own migrations (run after the core's). */
+  migrations?: ExtraMigrations;
 }
 
 /**
@@ -28,7 +31,7 @@ export async function openMetadataStore(url: string, options: OpenMetadataStoreO
     parsed.searchParams.delete('schema');
     // Loaded on demand: the embedded default never pays for pg's memory.
     const { openPostgres } = await import('./postgres/open-postgres.js');
-    return openPostgres({ connectionString: parsed.toString(), schema, onPoolError: options.onPoolError });
+    return openPostgres({ connectionString: parsed.toString(), schema, onPoolError: options.onPoolError, ...(options.migrations ? { migrations: options.migrations } : {}) });
   }
   if (/^sqlite:/i.test(url)) {
     // sqlite:/abs, sqlite:rel, sqlite:///abs and sqlite://rel all name a path.
@@ -42,8 +45,8 @@ export async function openMetadataStore(url: string, options: OpenMetadataStoreO
   return openSqlite({ path: url, ...sqliteOptions(options) });
 }
 
-function sqliteOptions(options: OpenMetadataStoreOptions): { mustExist?: boolean; onModeFixed?: ModeFixed } {
-  return { ...(options.mustExist ? { mustExist: true } : {}), ...(options.onModeFixed ? { onModeFixed: options.onModeFixed } : {}) };
+function sqliteOptions(options: OpenMetadataStoreOptions): Pick<OpenMetadataStoreOptions, 'mustExist' | 'onModeFixed' | 'migrations'> {
+  return { ...(options.mustExist ? { mustExist: true } : {}), ...(options.onModeFixed ? { onModeFixed: options.onModeFixed } : {}), ...(options.migrations ? { migrations: options.migrations } : {}) };
 }
 
 /** The URL without its password, for error messages. */

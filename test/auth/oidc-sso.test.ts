@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createBerth, type Berth } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/app.js';
 import { signInAt, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { BERTH_BIN, freePort } from '../support/registry.js';
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createBerth, type Berth } from '../../src/app.js';
 import { isSealed, KeyEncryptionError } from '../../src/auth/key-encryption.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/app.js';
 
 const SECRET = 'correct horse battery staple 1';
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { listSettings } from '../../src/config/index.js';
+import { listSettings } from '../../src/app.js';
 import { at, berthNames, filesUnder, parseDockerfile, read, root, yamlDocument, yamlDocuments, type Yaml } from './support.js';
 
 const settings = listSettings();

@@ -3,7 +3,7 @@
  * milliseconds apart (push time orders them), and the shapes of the lifecycle API's answers.
  */
 import type { z } from 'zod';
-import type { policyViewSchema, previewSchema, runReportSchema } from '../../src/http/api/lifecycle-schemas.js';
+import type { policyViewSchema, previewSchema, runReportSchema } from '../../src/extensions/lifecycle/schemas.js';
 import { seedImage } from '../auth/support.js';
 import { imageManifest, type Content, type ImageFixture } from '../support/fixtures.js';
 import type { TestRegistry } from '../support/registry.js';

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createBerth, type Berth } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/app.js';
 import { dropTestSchema } from './postgres.js';
 
 /** A registry running in this process on a free port, with its own temp data folder. */

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { LeaseBusyError } from '../../cluster/exclusive.js';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig } from '../../extensions/settings.js';
 import { formatBytes } from '../../content/quotas.js';
 import { StorageBindingError } from '../../content/storage-binding.js';
 import { OrphanSweepRefusedError, type GcPhase, type GcReport } from '../../gc/collector.js';

@@ -10,7 +10,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { checkPassword } from '../../operations/users.js';
 import { hashPassword } from '../../auth/passwords.js';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig } from '../../extensions/settings.js';
 import { CliError, usageError } from '../cli-error.js';
 import { newPassword } from '../password-input.js';
 

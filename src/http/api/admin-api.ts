@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ANONYMOUS, type Principal } from '../../auth/principal.js';
-import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
+import { EXTENSIONS } from '../../extensions/catalog.js';
 import type { Operations } from '../../operations/operations.js';
 import type { AuthServices } from '../auth/auth-deps.js';
 import { readBoundedBody } from '../read-body.js';
@@ -14,7 +14,6 @@ import { authenticateApiRequest } from './api-auth.js';
 import { ApiError, toApiError } from './api-error.js';
 import { API_PREFIX, defineRoute, type AnyApiRoute } from './api-route.js';
 import { GC_ROUTES } from './gc-routes.js';
-import { LIFECYCLE_ROUTES } from './lifecycle-routes.js';
 import { NAMESPACE_ROUTES } from './namespace-routes.js';
 import { openApiDocument } from './openapi.js';
 import { REPOSITORY_ROUTES } from './repository-routes.js';
@@ -29,11 +28,21 @@ export const API_BODY_LIMIT = 1024 * 1024;
 export interface AdminApiDeps {
   auth: AuthServices;
   ops: Operations;
-  lifecycle: LifecycleAdmin;
+  /** The enabled extensions' routes, each with what its handlers are given. */
+  extensions: readonly MountedExtension[];
 }
 
-/** Every admin API route, the OpenAPI document's own included. */
-export function adminApiRoutes(): AnyApiRoute[] {
+/** An enabled extension's routes and its built services. */
+export interface MountedExtension {
+  routes: readonly AnyApiRoute[];
+  services: unknown;
+}
+
+/**
+ * Every admin API route, the OpenAPI document's own included: the core's and the given
+ * extensions' routes (by default every extension's, for the document of a default registry).
+ */
+export function adminApiRoutes(extensionRoutes: readonly AnyApiRoute[] = EXTENSIONS.flatMap((extension) => extension.routes)): AnyApiRoute[] {
   let document: Record<string, unknown> | undefined;
   const routes: AnyApiRoute[] = [];
   routes.push(
@@ -54,8 +63,8 @@ export function adminApiRoutes(): AnyApiRoute[] {
     ...REPOSITORY_ROUTES,
     ...ROBOT_AND_AUDIT_ROUTES,
     ...TAG_ROUTES,
-    ...LIFECYCLE_ROUTES,
     ...GC_ROUTES,
+    ...extensionRoutes,
   );
   return routes;
 }
@@ -93,14 +102,14 @@ function send(reply: FastifyReply, status: number, body: unknown): FastifyReply 
   return reply.header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-async function handle(route: AnyApiRoute, deps: AdminApiDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function handle(route: AnyApiRoute, deps: AdminApiDeps, extension: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
     const principal: Principal = route.access === 'public' ? ANONYMOUS : await authenticateApiRequest(deps.auth, request);
     const rawParams = request.params as Record<string, string>;
     const params = route.params ? (validate(route.params, rawParams, 'path') as Record<string, string>) : rawParams;
     const query = route.query ? validate(route.query, Object.fromEntries(new URLSearchParams(request.url.split('?')[1] ?? '')), 'query') : undefined;
     const body = route.body ? validate(route.body, await readRequestBody(route, request), 'body') : undefined;
-    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, ops: deps.ops, lifecycle: deps.lifecycle });
+    const result = await route.handle({ by: { principal, clientIp: request.ip }, params, query, body, ops: deps.ops, extension });
     await send(reply, route.status, route.status === 204 ? undefined : result);
   } catch (error) {
     const refusal = toApiError(error);
@@ -112,11 +121,12 @@ async function handle(route: AnyApiRoute, deps: AdminApiDeps, request: FastifyRe
 
 /** Registers the admin API's routes on the server. */
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
-  for (const route of adminApiRoutes()) {
+  const servicesOf = new Map<AnyApiRoute, unknown>(deps.extensions.flatMap((mounted) => mounted.routes.map((route) => [route, mounted.services] as const)));
+  for (const route of adminApiRoutes(deps.extensions.flatMap((mounted) => mounted.routes))) {
     app.route({
       method: route.method,
       url: `${API_PREFIX}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
-      handler: (request, reply) => handle(route, deps, request, reply),
+      handler: (request, reply) => handle(route, deps, servicesOf.get(route), request, reply),
     });
   }
 }

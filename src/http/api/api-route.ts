@@ -1,61 +1,13 @@
-/**
- * One admin API route, defined once: method, path, who may call it, its query, body and response
- * schemas, and the handler. admin-api.ts registers the Fastify routes and openapi.ts writes the
- * OpenAPI document from the same definitions, so the two can't drift apart.
- */
-import type { z } from 'zod';
-import type { Acting } from '../../auth/acting.js';
-import type { LifecycleAdmin } from '../../lifecycle/lifecycle-admin.js';
+/** The core admin routes' definitions: the shared contract (extensions/admin-route.ts) with the operations. */
+import { routesFor } from '../../extensions/admin-route.js';
 import type { Operations } from '../../operations/operations.js';
 
-/** Who may call a route, as the document states it (the management operation decides). */
-export type RouteAccess = 'public' | 'authenticated' | 'admin' | 'self-or-admin' | 'owner-or-admin' | 'member-or-admin' | 'creator-or-admin' | 'owner-of-every-grant-or-admin' | 'repository-pull' | 'repository-push' | 'maintainer-or-admin';
+export { API_PREFIX, type AnyApiRoute, type RouteAccess } from '../../extensions/admin-route.js';
 
-/** What a handler gets: the caller, path parameters, and the validated query and body. */
-export interface RouteContext<Q, B> {
-  by: Acting;
-  params: Record<string, string>;
-  query: Q;
-  body: B;
-  /** The application layer: the one operation each route calls (operations/). */
+/** What a core route's handler gets besides the request: the application layer (operations/). */
+export interface CoreRouteServices {
   ops: Operations;
-  /** Lifecycle policies, their preview and runs (lifecycle/lifecycle-admin.ts). */
-  lifecycle: LifecycleAdmin;
 }
 
-/** A route definition. Paths use OpenAPI's `{param}` templates, relative to /api/v1. */
-export interface ApiRoute<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  path: string;
-  /** OpenAPI operationId. */
-  id: string;
-  tag: string;
-  summary: string;
-  description?: string;
-  access: RouteAccess;
-  /** Path parameter schemas (default: plain strings). */
-  params?: z.ZodObject;
-  query?: Q;
-  body?: B;
-  /** The body's media type: JSON unless said otherwise. */
-  bodyType?: 'application/json' | 'application/x-htpasswd';
-  /** The largest body accepted, in bytes (default: API_BODY_LIMIT, 1 MiB). */
-  bodyLimit?: number;
-  status: 200 | 201 | 204;
-  /** The response body's schema; absent for 204. */
-  response?: R;
-  /** Possible refusals besides 401 (and 429 for Basic credentials), for the document. */
-  errors: readonly (400 | 403 | 404 | 409 | 413)[];
-  handle(context: RouteContext<z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
-}
-
-/** A route with its types erased, for the route list. */
-export type AnyApiRoute = ApiRoute<z.ZodType, z.ZodType, z.ZodType>;
-
-/** Checks a definition's handler against its schemas, then erases the types. */
-export function defineRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodUndefined>(route: ApiRoute<Q, B, R>): AnyApiRoute {
-  return route as unknown as AnyApiRoute;
-}
-
-/** The path prefix of every admin API route. */
-export const API_PREFIX = '/api/v1';
+/** Checks a core definition's handler against its schemas, then erases the types. */
+export const defineRoute = routesFor<CoreRouteServices>();

@@ -17,10 +17,19 @@ import { authHardeningMigration } from './0009-auth-hardening.js';
 import { gcRunsMigration } from './0010-gc-runs.js';
 import { uploadLimitsMigration } from './0011-upload-limits.js';
 
-function migrationProvider(dialect: MetadataDialect): MigrationProvider {
+/**
+ * An extension's own migrations (extensions/extension.ts), by name. Their names start with the
+ * extension's (`<name>/0001-…`) so they never collide with the core's or each other's; they run
+ * after the core's in name order, and a core migration added later still runs (unordered
+ * migrations are allowed for that reason: its name sorts before an executed extension's).
+ */
+export type ExtraMigrations = (dialect: MetadataDialect) => Record<string, Migration>;
+
+function migrationProvider(dialect: MetadataDialect, extra?: ExtraMigrations): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
+        ...extra?.(dialect),
         '0001-initial': initialMigration(dialect),
         '0002-tags-version': tagsVersionMigration(dialect),
         '0003-access-control': accessControlMigration(dialect),
@@ -42,10 +51,11 @@ function migrationProvider(dialect: MetadataDialect): MigrationProvider {
  * (PostgreSQL) must name the schema the connections' search_path puts first: Kysely looks for its
  * bookkeeping tables by introspecting every schema, and would find another schema's otherwise.
  */
-export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDialect, schema?: string): Promise<void> {
+export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDialect, schema?: string, extra?: ExtraMigrations): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: migrationProvider(dialect),
+    provider: migrationProvider(dialect, extra),
+    allowUnorderedMigrations: extra !== undefined,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   for (let attempt = 1; ; attempt++) {

@@ -4,11 +4,13 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { KyselyMetadataStore } from '../kysely-metadata-store.js';
-import { migrateToLatest } from '../migrations/index.js';
+import { migrateToLatest, type ExtraMigrations } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 
 /** How to reach PostgreSQL. */
 export interface PostgresOptions {
+  /** The configured extensions' migrations. */
+  migrations?: ExtraMigrations;
   /** A libpq-style URL, postgres://user@host:port/database. */
   connectionString: string;
   /**
@@ -45,7 +47,7 @@ export async function openPostgres(options: PostgresOptions): Promise<KyselyMeta
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema !== undefined) await createSchema(db, schema);
-    await migrateToLatest(db, 'postgres', schema);
+    await migrateToLatest(db, 'postgres', schema, options.migrations);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -16,12 +16,14 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import { KyselyMetadataStore } from '../kysely-metadata-store.js';
-import { migrateToLatest } from '../migrations/index.js';
+import { migrateToLatest, type ExtraMigrations } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 import { createPrivateFile, createPrivateFolder, tightenDatabaseFiles, type ModeFixed } from './file-modes.js';
 
 /** Where the SQLite database lives. */
 export interface SqliteOptions {
+  /** The configured extensions' migrations. */
+  migrations?: ExtraMigrations;
   /** The database file; its directory is created. `:memory:` for a throwaway database. */
   path: string;
   /** How long a writer waits for another process's lock before SQLITE_BUSY. Default 5000 ms. */
@@ -68,7 +70,7 @@ export async function openSqlite(options: SqliteOptions): Promise<KyselyMetadata
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }) });
   try {
-    await migrateToLatest(db, 'sqlite');
+    await migrateToLatest(db, 'sqlite', undefined, options.migrations);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,6 +1,7 @@
 /** Admin API routes for lifecycle policies: per namespace or repository, preview, run now. */
 import { z } from 'zod';
-import { defineRoute, type AnyApiRoute } from './api-route.js';
+import { routesFor, type AnyApiRoute } from '../admin-route.js';
+import type { LifecycleAdmin } from './lifecycle-admin.js';
 import {
   policyDocumentSchema,
   policyListSchema,
@@ -12,7 +13,7 @@ import {
   previewSchema,
   runReportJson,
   runReportSchema,
-} from './lifecycle-schemas.js';
+} from './schemas.js';
 
 const FORMAT =
   'The body is an Amazon ECR lifecycle policy as is ({"rules": [...]}; rulePriority, selection with tagStatus tagged/untagged/any, ' +
@@ -26,7 +27,9 @@ function sourceOf(params: Record<string, string>): { scopeKind: 'namespace' | 'r
   return { scopeKind: params.kind === 'repository' ? 'repository' : 'namespace', scope: params.scope ?? '' };
 }
 
-/** The lifecycle routes. */
+const defineRoute = routesFor<{ extension: LifecycleAdmin }>();
+
+/** The lifecycle routes; their handlers get the built extension's operations. */
 export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
   defineRoute({
     method: 'GET',
@@ -38,7 +41,7 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: policyListSchema,
     errors: [],
-    handle: async ({ lifecycle, by }) => ({ policies: (await lifecycle.list(by)).map(policyViewJson) }),
+    handle: async ({ extension: lifecycle, by }) => ({ policies: (await lifecycle.list(by)).map(policyViewJson) }),
   }),
   defineRoute({
     method: 'GET',
@@ -52,7 +55,7 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: policyViewSchema,
     errors: [400, 403, 404],
-    handle: async ({ lifecycle, by, params }) => policyViewJson(await lifecycle.get(by, sourceOf(params))),
+    handle: async ({ extension: lifecycle, by, params }) => policyViewJson(await lifecycle.get(by, sourceOf(params))),
   }),
   defineRoute({
     method: 'PUT',
@@ -67,7 +70,7 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: policyViewSchema,
     errors: [400, 403, 413],
-    handle: async ({ lifecycle, by, params, body }) => policyViewJson(await lifecycle.set(by, sourceOf(params), body)),
+    handle: async ({ extension: lifecycle, by, params, body }) => policyViewJson(await lifecycle.set(by, sourceOf(params), body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -80,7 +83,7 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     params: policyPathSchema,
     status: 204,
     errors: [400, 403, 404],
-    handle: async ({ lifecycle, by, params }) => void (await lifecycle.delete(by, sourceOf(params))),
+    handle: async ({ extension: lifecycle, by, params }) => void (await lifecycle.delete(by, sourceOf(params))),
   }),
   defineRoute({
     method: 'POST',
@@ -94,7 +97,7 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: previewSchema,
     errors: [400, 403, 413],
-    handle: async ({ lifecycle, by, body }) => previewJson(await lifecycle.preview(by, { scopeKind: body.scopeKind, scope: body.scope }, body.policy)),
+    handle: async ({ extension: lifecycle, by, body }) => previewJson(await lifecycle.preview(by, { scopeKind: body.scopeKind, scope: body.scope }, body.policy)),
   }),
   defineRoute({
     method: 'POST',
@@ -108,6 +111,6 @@ export const LIFECYCLE_ROUTES: readonly AnyApiRoute[] = [
     status: 200,
     response: runReportSchema,
     errors: [403, 409],
-    handle: async ({ lifecycle, by }) => runReportJson(await lifecycle.run(by)),
+    handle: async ({ extension: lifecycle, by }) => runReportJson(await lifecycle.run(by)),
   }),
 ];

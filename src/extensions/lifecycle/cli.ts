@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { segment } from '../api-client.js';
-import { CliError, usageError } from '../cli-error.js';
-import { listCell, note, printJson, printTable, say, when } from '../output.js';
-import { openSession, withServerOption, type ServerOption } from '../stored-login.js';
+import { segment } from '../../cli/api-client.js';
+import { CliError, usageError } from '../../cli/cli-error.js';
+import { listCell, note, printJson, printTable, say, when } from '../../cli/output.js';
+import { openSession, withServerOption, type ServerOption } from '../../cli/stored-login.js';
 
 interface ScopeOptions extends ServerOption {
   repository?: boolean;

@@ -5,16 +5,16 @@
  * maintainers and owners — and by admins; a personal access token must also grant delete on the
  * whole scope. Changes and refusals to change are audited.
  */
-import { LeaseBusyError } from '../cluster/exclusive.js';
-import type { AccessControl } from '../auth/access-control.js';
-import type { AuditLog } from '../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
-import { invalid, ManagementError } from '../errors/management-error.js';
-import { grantedActions, principalName } from '../auth/principal.js';
-import type { WriteGate } from '../content/read-only-mode.js';
-import type { LifecyclePolicyRecord, PolicyScopeKind } from '../metadata/lifecycle-store.js';
-import type { MetadataStore } from '../metadata/metadata-store.js';
-import { isRepositoryName } from '../oci/index.js';
+import { LeaseBusyError } from '../../cluster/exclusive.js';
+import type { AccessControl } from '../../auth/access-control.js';
+import type { AuditLog } from '../../auth/audit-log.js';
+import { isSystemAdmin, ManagementAudit, type Acting } from '../../auth/acting.js';
+import { invalid, ManagementError } from '../../errors/management-error.js';
+import { grantedActions, principalName } from '../../auth/principal.js';
+import type { WriteGate } from '../../content/read-only-mode.js';
+import type { LifecyclePolicyRecord, PolicyScopeKind } from '../../metadata/lifecycle-store.js';
+import type { MetadataStore } from '../../metadata/metadata-store.js';
+import { isRepositoryName } from '../../oci/index.js';
 import type { LifecyclePlanner, LifecyclePreview, PolicySource } from './planner.js';
 import { parseLifecyclePolicy, parseLifecyclePolicyText, type LifecyclePolicy } from './policy.js';
 import type { LifecycleRunner, LifecycleRunReport } from './runner.js';

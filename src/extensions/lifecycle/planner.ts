@@ -7,9 +7,9 @@
  * immutable-tag rule protects are reported as protected, like keep rules: deleting them would
  * remove a tag that must never move, and the delete would be refused anyway.
  */
-import type { PolicyScopeKind } from '../metadata/lifecycle-store.js';
-import type { MetadataStore } from '../metadata/metadata-store.js';
-import { ruleProtecting, type ImmutableTagRule } from '../metadata/tag-history-store.js';
+import type { PolicyScopeKind } from '../../metadata/lifecycle-store.js';
+import type { MetadataStore } from '../../metadata/metadata-store.js';
+import { ruleProtecting, type ImmutableTagRule } from '../../metadata/tag-history-store.js';
 import { evaluatePolicy, type ExpiredImage, type ProtectedImage } from './evaluate.js';
 import { parseLifecyclePolicyText, type LifecyclePolicy } from './policy.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManagementError } from '../errors/management-error.js';
+import { ManagementError } from '../../errors/management-error.js';
 import { parseLifecyclePolicy, parseLifecyclePolicyText } from './policy.js';
 
 const expire = { type: 'expire' };

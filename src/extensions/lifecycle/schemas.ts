@@ -3,10 +3,10 @@
  * conversion of lifecycle/ results to them: ISO dates, nothing the schemas don't name.
  */
 import { z } from 'zod';
-import type { LifecyclePolicyView } from '../../lifecycle/lifecycle-admin.js';
-import type { LifecyclePreview, RepositoryPlan } from '../../lifecycle/planner.js';
-import { lifecyclePolicySchema } from '../../lifecycle/policy.js';
-import type { LifecycleRunReport } from '../../lifecycle/runner.js';
+import type { LifecyclePolicyView } from './lifecycle-admin.js';
+import type { LifecyclePreview, RepositoryPlan } from './planner.js';
+import { lifecyclePolicySchema } from './policy.js';
+import type { LifecycleRunReport } from './runner.js';
 
 const dateTime = z.iso.datetime({ offset: true });
 const scopeKind = z.enum(['namespace', 'repository']).describe('What the policy applies to: every repository of a namespace, or one repository');

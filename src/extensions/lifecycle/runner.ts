@@ -8,12 +8,13 @@
  * goes first: when it can't be deleted, its signatures must not have been. An index takes
  * nothing else with it: its children become untagged manifests, garbage for GC.
  */
-import { LeaseBusyError, type Exclusive } from '../cluster/exclusive.js';
-import type { AuditLog } from '../auth/audit-log.js';
-import type { ManifestService } from '../content/manifests.js';
-import type { ReadOnlyMode } from '../content/read-only-mode.js';
-import { RegistryError } from '../errors/index.js';
-import { parseReference } from '../oci/index.js';
+import { LeaseBusyError, type Exclusive } from '../../cluster/exclusive.js';
+import type { AuditLog } from '../../auth/audit-log.js';
+import type { ManifestService } from '../../content/manifests.js';
+import type { ReadOnlyMode } from '../../content/read-only-mode.js';
+import { RegistryError } from '../../errors/index.js';
+import { parseReference } from '../../oci/index.js';
+import type { PeriodicTask } from '../../jobs/scheduler.js';
 import type { LifecyclePlanner, PlannedExpiry, PolicyProblem, PolicySource } from './planner.js';
 
 /** The actor every expiry is recorded under. */
@@ -173,32 +174,26 @@ export class LifecycleRunner {
   }
 }
 
-/** A logger's two levels the schedule uses (pino's signature). */
+/** Where the periodic task writes its lines. */
 export interface ScheduleLogger {
   info(object: object, message: string): void;
   error(object: object, message: string): void;
 }
 
-/** Runs the policies every `intervalMs` until stopped; a failed run is logged and tried again next time. */
-export function scheduleLifecycle(runner: LifecycleRunner, intervalMs: number, logger: ScheduleLogger): { stop(): Promise<void> } {
-  const timer = setInterval(() => {
-    runner.run().then(
-      (report) => {
-        const { expired: _list, skipped, problems, ...counts } = report;
-        logger.info({ lifecycle: { ...counts, skipped: skipped.length, problems: problems.length } }, 'lifecycle policies applied');
-        if (problems.length > 0) logger.error({ problems }, 'lifecycle policies could not be applied everywhere');
-      },
-      (error: unknown) =>
-        error instanceof LeaseBusyError
-          ? logger.info({ holder: error.holder }, 'lifecycle run skipped: another node is applying the policies')
-          : logger.error({ err: error }, 'lifecycle run failed'),
-    );
-  }, intervalMs);
-  timer.unref();
+/** The policies applied every `intervalMs` on the node's scheduler; a failed run is logged and tried again next time. */
+export function lifecycleTask(runner: LifecycleRunner, intervalMs: number, logger: ScheduleLogger): PeriodicTask<LifecycleRunReport> {
   return {
-    stop: async () => {
-      clearInterval(timer);
-      await runner.stop();
+    name: 'lifecycle',
+    intervalMs,
+    run: () => runner.run(),
+    done: (report) => {
+      const { expired: _list, skipped, problems, ...counts } = report;
+      logger.info({ lifecycle: { ...counts, skipped: skipped.length, problems: problems.length } }, 'lifecycle policies applied');
+      if (problems.length > 0) logger.error({ problems }, 'lifecycle policies could not be applied everywhere');
     },
+    failed: (error) =>
+      error instanceof LeaseBusyError
+        ? logger.info({ holder: error.holder }, 'lifecycle run skipped: another node is applying the policies')
+        : logger.error({ err: error }, 'lifecycle run failed'),
   };
 }

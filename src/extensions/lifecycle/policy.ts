@@ -25,7 +25,7 @@
  * storage class. Keep rules protect an image from every rule; see evaluate.ts for the semantics.
  */
 import { z } from 'zod';
-import { ManagementError } from '../errors/management-error.js';
+import { ManagementError } from '../../errors/management-error.js';
 
 /** The most rules (and keep rules) one policy holds. */
 export const MAX_RULES = 100;

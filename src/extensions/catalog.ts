@@ -1,0 +1,10 @@
+/**
+ * Every extension Berth ships, and the configuration schema their slices complete. Adding an
+ * extension is one line here, its slice in settings.ts and its cli.ts in cli/main.ts; nothing
+ * else in the core changes.
+ */
+import type { ExtensionModule } from './extension.js';
+import { lifecycleExtension } from './lifecycle/extension.js';
+
+/** The extensions, in the order they are built. */
+export const EXTENSIONS: readonly ExtensionModule[] = [lifecycleExtension as unknown as ExtensionModule];

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { createBerth } from '../../src/app.js';
+import { flag, listSettings, loadConfig, nonNegativeInt, withSlices } from '../../src/config/index.js';
+import { routesFor } from '../../src/extensions/admin-route.js';
+import type { ExtensionModule } from '../../src/extensions/extension.js';
+import { lifecycleSettings } from '../../src/extensions/lifecycle/settings.js';
+
+/** A probe extension using every part of the seam: a slice, a migration, a route and a task. */
+const probeSettings = z
+  .object({
+    enabled: flag.default(false).describe('Turn the probe on.'),
+    intervalMs: nonNegativeInt.default(10).describe('How often its task runs.'),
+  })
+  .strict()
+  .prefault({});
+
+interface ProbeState {
+  runs: number;
+}
+
+const probe: ExtensionModule<typeof probeSettings, ProbeState> = {
+  name: 'probe',
+  config: probeSettings,
+  migrations: () => ({
+    'probe/0001-notes': { up: async (db) => void (await db.schema.createTable('probe_notes').ifNotExists().addColumn('id', 'text').execute()) },
+  }),
+  routes: [
+    routesFor<{ extension: ProbeState }>()({
+      method: 'GET',
+      path: '/probe',
+      id: 'getProbe',
+      tag: 'probe',
+      summary: 'How often the probe task ran',
+      access: 'public',
+      status: 200,
+      response: z.object({ runs: z.number() }),
+      errors: [],
+      handle: async ({ extension }) => ({ runs: extension.runs }),
+    }),
+  ],
+  enabled: (settings) => settings.enabled,
+  build: (_context, settings) => {
+    const state: ProbeState = { runs: 0 };
+    const task = { name: 'probe', intervalMs: settings.intervalMs, run: async () => ++state.runs, done: () => undefined, failed: () => undefined };
+    return { services: state, tasks: [task] };
+  },
+};
+
+const schema = withSlices({ lifecycle: lifecycleSettings, probe: probeSettings });
+
+async function withProbe(env: Record<string, string>, check: (berth: Awaited<ReturnType<typeof createBerth>>, data: string) => Promise<void>): Promise<void> {
+  const data = await mkdtemp(join(tmpdir(), 'berth-seam-'));
+  try {
+    const config = loadConfig({ env: { BERTH_AUTH_MODE: 'none', BERTH_GC_INTERVAL_SECONDS: '0', ...env }, flags: { data } }, schema);
+    const berth = await createBerth(config, pino({ level: 'silent' }), [probe]);
+    try {
+      await check(berth, data);
+    } finally {
+      await berth.close();
+    }
+  } finally {
+    await rm(data, { recursive: true, force: true });
+  }
+}
+
+describe('the Extension seam', () => {
+  it("takes an extension's config slice into the one schema: its settings, BERTH_* names and validation", () => {
+    const settings = listSettings(schema).map((s) => s.env);
+    assert.ok(settings.includes('BERTH_PROBE_ENABLED') && settings.includes('BERTH_PROBE_INTERVAL_MS'), settings.join(' '));
+    assert.equal(loadConfig({ env: { BERTH_PROBE_ENABLED: 'true' } }, schema).probe.enabled, true);
+    assert.throws(() => loadConfig({ env: { BERTH_PROBE_ENABLD: 'true' } }, schema), /did you mean BERTH_PROBE_ENABLED\?/);
+    assert.throws(() => loadConfig({ env: { BERTH_PROBE_INTERVAL_MS: '-1' } }, schema), /probe\.intervalMs/);
+  });
+
+  it('builds an enabled extension: its route is served and documented, its task runs on the scheduler, its migration ran', async () => {
+    await withProbe({ BERTH_PROBE_ENABLED: 'true' }, async (berth, data) => {
+      assert.deepEqual(berth.extensions, ['probe']);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const reply = await berth.server.inject({ method: 'GET', url: '/api/v1/probe' });
+      assert.equal(reply.statusCode, 200);
+      assert.ok((reply.json() as { runs: number }).runs >= 1, reply.body);
+      const doc = (await berth.server.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, unknown> };
+      assert.ok(doc.paths['/api/v1/probe'], Object.keys(doc.paths).join(' '));
+      const db = new Database(join(data, 'berth.db'), { readonly: true });
+      try {
+        const names = db.prepare('select name from kysely_migration order by name').all().map((row) => (row as { name: string }).name);
+        assert.equal(names.at(-1), 'probe/0001-notes');
+        assert.ok(db.prepare("select name from sqlite_master where type = 'table' and name = 'probe_notes'").get());
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  it('does not build a disabled extension: no route, no task (its migrations still ran, for when it is enabled)', async () => {
+    await withProbe({}, async (berth) => {
+      assert.deepEqual(berth.extensions, []);
+      const reply = await berth.server.inject({ method: 'GET', url: '/api/v1/probe' });
+      assert.equal(reply.statusCode, 404);
+      const doc = (await berth.server.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, unknown> };
+      assert.equal(doc.paths['/api/v1/probe'], undefined);
+    });
+  });
+});
