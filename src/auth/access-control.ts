@@ -3,6 +3,7 @@
  * network rules — from the metadata store, and answers "what may this principal do here?".
  * The HTTP layer, the token endpoint and the admin API all ask here; nothing else decides.
  */
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { NamespaceRecord, Role, Visibility } from '../metadata/access-store.js';
 import { decide, type Action, type Actor } from './decide.js';
@@ -24,7 +25,7 @@ const NETWORK_CACHE_ENTRIES = 10_000;
 
 /** Answers access questions for principals. */
 export class AccessControl {
-  private readonly networkCache = new Map<string, { record: NamespaceRecord | undefined; until: number }>();
+  private readonly networkCache = new BoundedCache<{ record: NamespaceRecord | undefined }>({ max: NETWORK_CACHE_ENTRIES, ttlMs: NETWORK_RULES_TTL_MS });
 
   constructor(
     private readonly store: MetadataStore,
@@ -79,10 +80,9 @@ export class AccessControl {
    */
   private async namespaceForNetwork(name: string): Promise<NamespaceRecord | undefined> {
     const cached = this.networkCache.get(name);
-    if (cached && cached.until > Date.now()) return cached.record;
+    if (cached) return cached.record;
     const record = await this.store.namespaces.get(name);
-    if (this.networkCache.size >= NETWORK_CACHE_ENTRIES) this.networkCache.delete(this.networkCache.keys().next().value as string);
-    this.networkCache.set(name, { record, until: Date.now() + NETWORK_RULES_TTL_MS });
+    this.networkCache.set(name, { record });
     return record;
   }
 

@@ -4,6 +4,7 @@
  * is configured — the directory's word. Unknown users, wrong passwords, disabled accounts and
  * expired or revoked secrets all look the same to the caller: undefined, in about the same time.
  */
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { AccountRecord, CredentialRecord } from '../metadata/access-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { isFullAccess, looksLikeSecret, robotLogin, secretHash } from './credentials.js';
@@ -26,7 +27,7 @@ const CACHE_ENTRIES = 1000;
 
 /** Verifies usernames and passwords (or secrets). */
 export class Authenticator {
-  private readonly cache = new Map<string, { principal: AuthenticatedPrincipal; until: number; passwordChangedAt?: number }>();
+  private readonly cache = new BoundedCache<{ principal: AuthenticatedPrincipal; passwordChangedAt?: number }>({ max: CACHE_ENTRIES, ttlMs: CACHE_MS });
 
   private readonly adminGroups: Set<string>;
   private readonly ldap: LdapDirectory | undefined;
@@ -57,16 +58,15 @@ export class Authenticator {
     if (username === '' || password === '') return { principal: undefined, fresh: true };
     const key = secretHash(`${username}\u0000${password}`);
     const cached = this.cache.get(key);
-    if (cached && cached.until > Date.now()) {
+    if (cached) {
       const current = await this.revalidate(cached);
       if (current) return { principal: current, fresh: false };
     }
     this.cache.delete(key);
     const principal = looksLikeSecret(password) ? await this.withSecret(username, password) : await this.withAccountPassword(username, password);
     if (principal) {
-      if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
       const account = principal.kind === 'user' && principal.credentialId === undefined ? await this.store.accounts.get(principal.name) : undefined;
-      this.cache.set(key, { principal, until: Date.now() + CACHE_MS, ...(account ? { passwordChangedAt: account.passwordChangedAt.getTime() } : {}) });
+      this.cache.set(key, { principal, ...(account ? { passwordChangedAt: account.passwordChangedAt.getTime() } : {}) });
     }
     return { principal, fresh: true };
   }

@@ -6,6 +6,7 @@
  * cached for at most a second per node; the node that revokes drops its cache at once and tells
  * the others over the invalidation bus (Redis), so they drop theirs as the message arrives.
  */
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { CacheInvalidation } from '../cluster/cache-invalidation.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { TokenSubject } from './token-issuer.js';
@@ -19,7 +20,7 @@ const NEVER = Number.POSITIVE_INFINITY;
 
 /** Per-subject revocation stamps, cached briefly. */
 export class Revocations {
-  private readonly stamps = new Map<string, { validAfter: number; readAt: number }>();
+  private readonly stamps = new BoundedCache<{ validAfter: number }>({ max: STAMP_ENTRIES });
 
   constructor(
     private readonly store: MetadataStore,
@@ -33,12 +34,11 @@ export class Revocations {
     if (subject.kind === 'anonymous') return true;
     const key = subject.credentialId !== undefined ? `credential:${subject.credentialId}` : `${subject.kind}:${subject.name}`;
     const now = Date.now();
-    let cached = this.stamps.get(key);
-    if (!cached || now - cached.readAt > STAMP_MS) {
-      cached = { validAfter: await this.read(subject), readAt: now };
-      this.stamps.delete(key);
-      if (this.stamps.size >= STAMP_ENTRIES) this.stamps.delete(this.stamps.keys().next().value as string);
-      this.stamps.set(key, cached);
+    let cached = this.stamps.get(key, now);
+    if (!cached) {
+      cached = { validAfter: await this.read(subject) };
+      // Trusted while no more than STAMP_MS old, the read's time included (hence the 1).
+      this.stamps.set(key, cached, now + STAMP_MS + 1);
     }
     return issuedAt.getTime() >= cached.validAfter;
   }

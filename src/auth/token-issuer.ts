@@ -6,6 +6,7 @@
  * private halves are stored sealed (key-encryption.ts).
  */
 import { LeaseBusyError, type Exclusive } from '../cluster/exclusive.js';
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { SigningKeyRecord, SigningKeyStore } from '../metadata/access-store.js';
@@ -59,7 +60,7 @@ export class TokenIssuer {
   private verifying = new Map<string, Key>();
   private publicJwks: JWK[] = [];
   private lastLoad = 0;
-  private readonly verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
+  private readonly verified = new BoundedCache<AccessClaims>({ max: VERIFIED_ENTRIES });
 
   /**
    * `exclusive`: nodes starting together on an empty database create the first key one at a time.
@@ -162,18 +163,14 @@ export class TokenIssuer {
   /** The claims of a valid access token for this service, or undefined (bad, expired, foreign). */
   async verifyAccess(token: string): Promise<AccessClaims | undefined> {
     const cached = this.verified.get(token);
-    if (cached) {
-      if (cached.expiresAt > Date.now()) return cached.claims;
-      this.verified.delete(token);
-    }
+    if (cached) return cached;
     const payload = await this.verify(token, this.settings.service);
     if (!payload || !Array.isArray(payload.access)) return undefined;
     const claims = { subject: subjectOf(payload), access: payload.access as AccessEntry[], issuedAt: issuedAtOf(payload) };
     // A client sends the same token with every request of a pull: checking its signature once
     // (ES256 verification was most of a manifest GET's cost) and remembering the exact string
     // is as safe as checking again — until it expires, which a hit still checks.
-    if (this.verified.size >= VERIFIED_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, { claims, expiresAt: (payload.exp ?? 0) * 1000 + CLOCK_TOLERANCE_SECONDS * 1000 });
+    this.verified.set(token, claims, (payload.exp ?? 0) * 1000 + CLOCK_TOLERANCE_SECONDS * 1000);
     return claims;
   }
 

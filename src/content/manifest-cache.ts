@@ -1,3 +1,4 @@
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import { localOnly, type CacheInvalidation } from '../cluster/cache-invalidation.js';
 import type { ManifestRecord } from '../metadata/metadata-store.js';
 
@@ -13,12 +14,15 @@ const LOCAL_MAX_AGE_MS = 2_000;
  * Deletes are told to the other nodes over `invalidation`, and theirs reach this cache.
  */
 export class ManifestCache {
-  private readonly entries = new Map<string, { record: ManifestRecord; cachedAt: number }>();
+  // No deadline in the cache itself: how long an entry may be served depends on whether the bus
+  // is live when it is read, so get() checks its age.
+  private readonly entries: BoundedCache<{ record: ManifestRecord; cachedAt: number }>;
 
   constructor(
-    private readonly capacity: number,
+    capacity: number,
     private readonly invalidation: CacheInvalidation = localOnly,
   ) {
+    this.entries = new BoundedCache({ max: capacity });
     invalidation.listen(
       ({ repository, digest }) => this.entries.delete(`${repository}@${digest}`),
       () => this.entries.clear(),
@@ -29,21 +33,15 @@ export class ManifestCache {
     const key = `${repository}@${digest}`;
     const hit = this.entries.get(key);
     if (!hit) return undefined;
-    this.entries.delete(key);
-    if (Date.now() - hit.cachedAt > (this.invalidation.live ? LIVE_MAX_AGE_MS : LOCAL_MAX_AGE_MS)) return undefined;
-    this.entries.set(key, hit);
+    if (Date.now() - hit.cachedAt > (this.invalidation.live ? LIVE_MAX_AGE_MS : LOCAL_MAX_AGE_MS)) {
+      this.entries.delete(key);
+      return undefined;
+    }
     return hit.record;
   }
 
   set(repository: string, record: ManifestRecord): void {
-    if (this.capacity === 0) return;
-    const key = `${repository}@${record.digest}`;
-    this.entries.delete(key);
-    this.entries.set(key, { record, cachedAt: Date.now() });
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    this.entries.set(`${repository}@${record.digest}`, { record, cachedAt: Date.now() });
   }
 
   /** The manifest was deleted: forget it here and on every other node. */

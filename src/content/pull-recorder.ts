@@ -4,6 +4,7 @@
  * so each (repository, digest) is written at most once per interval per node: a hot image pulled
  * thousands of times an hour costs one UPDATE, not thousands, and the pull never waits for it.
  */
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { LifecycleStore } from '../metadata/lifecycle-store.js';
 
 /** How often one manifest's pull time is written, at most (per node). */
@@ -14,8 +15,8 @@ export const PULL_RECORDER_ENTRIES = 100_000;
 
 /** Remembers recent pull writes and writes the others in the background. */
 export class PullRecorder {
-  /** Key → time of the last write; Map order is write order, so the first key is the oldest. */
-  private readonly written = new Map<string, number>();
+  /** Key → time of the last write, until the interval has passed; read with peek(), so eviction is in write order. */
+  private readonly written: BoundedCache<number>;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -23,20 +24,20 @@ export class PullRecorder {
     /** A failed write, for the log: losing one pull time is harmless, the next pull retries. */
     private readonly onError: (error: unknown) => void,
     private readonly intervalMs = PULL_RECORD_INTERVAL_MS,
-    private readonly maxEntries = PULL_RECORDER_ENTRIES,
-  ) {}
+    maxEntries = PULL_RECORDER_ENTRIES,
+  ) {
+    this.written = new BoundedCache({ max: maxEntries });
+  }
 
   /** Notes a pull of `digest` (a manifest GET or HEAD); returns at once. */
   record(repository: string, digest: string, now = Date.now()): void {
     const key = `${repository}@${digest}`;
-    const last = this.written.get(key);
-    if (last !== undefined && now - last < this.intervalMs) return;
-    this.written.delete(key);
-    if (this.written.size >= this.maxEntries) this.written.delete(this.written.keys().next().value as string);
-    this.written.set(key, now);
+    // Written within the interval: now - last < intervalMs.
+    if (this.written.peek(key, now) !== undefined) return;
+    this.written.set(key, now, now + this.intervalMs);
     const write = this.store.touchPulled(repository, digest, new Date(now)).catch((error: unknown) => {
       // Forget the write so the next pull tries again.
-      if (this.written.get(key) === now) this.written.delete(key);
+      if (this.written.peek(key, now) === now) this.written.delete(key);
       this.onError(error);
     });
     this.pending.add(write);

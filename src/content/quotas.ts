@@ -1,4 +1,5 @@
 import { RegistryError } from '../errors/index.js';
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobQuota, QuotaRefusal, RepositoryScope, RepositoryUsage } from '../metadata/usage-store.js';
 
@@ -34,15 +35,17 @@ export interface NamespaceUsage {
  * Manifests are not counted: they live in the metadata store and are small.
  */
 export class QuotaService {
-  private readonly cache = new Map<string, { quotaBytes: number | undefined; until: number }>();
+  private readonly cache: BoundedCache<{ quotaBytes: number | undefined }>;
 
   /** `namespaceOf` maps a repository to its namespace (AccessControl.namespaceOf, from app.ts). */
   constructor(
     private readonly store: MetadataStore,
     private readonly namespaceOf: (repository: string) => string,
     private readonly settings: QuotaSettings,
-    private readonly ttlMs = QUOTA_TTL_MS,
-  ) {}
+    ttlMs = QUOTA_TTL_MS,
+  ) {
+    this.cache = new BoundedCache({ max: CACHE_ENTRIES, ttlMs });
+  }
 
   /**
    * The namespace's repositories as the store selects them — the inverse of namespaceOf: a
@@ -110,11 +113,10 @@ export class QuotaService {
   }
 
   private async limitOf(namespace: string, fresh = false): Promise<number | undefined> {
-    const cached = this.cache.get(namespace);
-    if (!fresh && cached && cached.until > Date.now()) return cached.quotaBytes;
+    const cached = fresh ? undefined : this.cache.get(namespace);
+    if (cached) return cached.quotaBytes;
     const quotaBytes = (await this.store.namespaces.get(namespace))?.quotaBytes;
-    if (this.cache.size >= CACHE_ENTRIES) this.cache.clear();
-    this.cache.set(namespace, { quotaBytes, until: Date.now() + this.ttlMs });
+    this.cache.set(namespace, { quotaBytes });
     return quotaBytes;
   }
 }

@@ -1,3 +1,4 @@
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 
 /**
@@ -7,26 +8,24 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
  * first past `capacity` repositories.
  */
 export class TagListCache {
-  private readonly lists = new Map<string, { version: number; tags: string[] }>();
+  private readonly lists: BoundedCache<{ version: number; tags: string[] }>;
 
   constructor(
     private readonly store: MetadataStore,
-    private readonly capacity: number,
-  ) {}
+    capacity: number,
+  ) {
+    this.lists = new BoundedCache({ max: capacity });
+  }
 
   /** The repository's tags in byte order, or undefined when the repository does not exist. */
   async tags(repository: string): Promise<string[] | undefined> {
     const version = await this.store.manifests.tagsVersion(repository);
     if (version === undefined) return undefined;
     const hit = this.lists.get(repository);
-    this.lists.delete(repository);
+    if (hit?.version === version) return hit.tags;
     // Read after the version: a list newer than its version is only refreshed once more, never stale.
-    const entry = hit?.version === version ? hit : { version, tags: await this.store.manifests.listTags(repository, {}) };
-    if (this.capacity > 0) this.lists.set(repository, entry);
-    if (this.lists.size > this.capacity) {
-      const oldest = this.lists.keys().next().value;
-      if (oldest !== undefined) this.lists.delete(oldest);
-    }
+    const entry = { version, tags: await this.store.manifests.listTags(repository, {}) };
+    this.lists.set(repository, entry);
     return entry.tags;
   }
 }

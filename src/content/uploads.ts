@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BoundedCache } from '../cluster/bounded-cache.js';
 import { RegistryError } from '../errors/index.js';
 import { createDigester, isDigestAlgorithm, type Digest, type DigestAlgorithm, type Digester } from '../oci/index.js';
 import type { BlobRecord, MetadataStore, SessionLimits, UploadRecord } from '../metadata/metadata-store.js';
@@ -61,7 +62,7 @@ const WRITE_BATCH = 1024 * 1024;
  * is verified, so a kill -9 at any moment leaves no partial blob readable.
  */
 export class UploadService {
-  private readonly hashes = new Map<string, { offset: number; digester: Digester }>();
+  private readonly hashes = new BoundedCache<{ offset: number; digester: Digester }>({ max: MAX_HASH_STATES });
   private readonly mutex = new KeyedMutex();
 
   private readonly quotas: QuotaService | undefined;
@@ -301,12 +302,7 @@ export class UploadService {
   }
 
   private remember(id: string, offset: number, digester: Digester): void {
-    this.hashes.delete(id);
     this.hashes.set(id, { offset, digester });
-    if (this.hashes.size > MAX_HASH_STATES) {
-      const oldest = this.hashes.keys().next().value;
-      if (oldest !== undefined) this.hashes.delete(oldest);
-    }
   }
 
   private async forget(id: string): Promise<void> {

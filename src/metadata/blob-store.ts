@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { BlobRecord, BlobStore, UnlinkResult } from './metadata-store.js';
 import { ensureRepositoryId, findRepositoryId } from './repository-store.js';
+import { lockRow } from './referenced-under-lock.js';
 import type { Database } from './schema.js';
 import { checkQuota, type BlobQuota, type QuotaRefusal } from './usage-store.js';
 
@@ -85,13 +86,8 @@ export class KyselyBlobStore implements BlobStore {
       const repositoryId = await findRepositoryId(trx, repository);
       if (repositoryId === undefined) return { status: 'unknown' };
       // Lock first: a manifest put share-locks the links it depends on, so the two serialise.
-      const link = await trx
-        .selectFrom('repository_blobs')
-        .select('digest')
-        .where('repository_id', '=', repositoryId)
-        .where('digest', '=', digest)
-        .$if(this.rowLocks, (q) => q.forUpdate())
-        .executeTakeFirst();
+      // An OCI blob delete unlinks even a blob a manifest lists, so only the lock step is shared.
+      const link = await lockRow(trx, { kind: 'blob', repositoryId, digest, rowLocks: this.rowLocks });
       if (link === undefined) return { status: 'unknown' };
       await trx
         .deleteFrom('repository_blobs')

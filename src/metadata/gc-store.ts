@@ -4,6 +4,7 @@
  * lock in the transaction that deletes, so anything a push touched since the snapshot survives.
  */
 import { sql, type Kysely } from 'kysely';
+import { referencedUnderLock } from './referenced-under-lock.js';
 import type { Database } from './schema.js';
 
 /** Everything the mark phase reads, as of one moment. */
@@ -86,25 +87,12 @@ export class KyselyGcStore implements GcStore {
         const free = await trx.selectFrom('repositories').select('id').where('id', '=', repositoryId).forUpdate().skipLocked().executeTakeFirst();
         if (!free) return false;
       }
-      const row = await trx
-        .selectFrom('manifests')
-        .select(['digest', 'subject', 'created_at'])
-        .where('repository_id', '=', repositoryId)
-        .where('digest', '=', digest)
-        .$if(this.rowLocks, (q) => q.forUpdate().skipLocked())
-        .executeTakeFirst();
-      if (!row || Number(row.created_at) >= cutoff) return false;
+      const locked = await referencedUnderLock(trx, { kind: 'manifest', repositoryId, digest, rowLocks: this.rowLocks, skipLocked: true });
+      if (!locked || locked.referencedBy !== undefined) return false;
+      const { row } = locked;
+      if (Number(row.created_at) >= cutoff) return false;
       const tagged = await trx.selectFrom('tags').select('name').where('repository_id', '=', repositoryId).where('digest', '=', digest).limit(1).executeTakeFirst();
       if (tagged) return false;
-      const parent = await trx
-        .selectFrom('manifest_references')
-        .select('manifest_digest')
-        .where('repository_id', '=', repositoryId)
-        .where('reference_digest', '=', digest)
-        .where('kind', '=', 'manifest')
-        .limit(1)
-        .executeTakeFirst();
-      if (parent) return false;
       if (row.subject !== null) {
         const subject = await trx.selectFrom('manifests').select('digest').where('repository_id', '=', repositoryId).where('digest', '=', row.subject).executeTakeFirst();
         if (subject) return false;
@@ -124,23 +112,8 @@ export class KyselyGcStore implements GcStore {
   async unlinkIfGarbage(repositoryId: number, digest: string, cutoff: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       // Lock first (a manifest put share-locks the links it needs), then look in new statements.
-      const link = await trx
-        .selectFrom('repository_blobs')
-        .select('seen_at')
-        .where('repository_id', '=', repositoryId)
-        .where('digest', '=', digest)
-        .$if(this.rowLocks, (q) => q.forUpdate())
-        .executeTakeFirst();
-      if (!link || Number(link.seen_at) >= cutoff) return false;
-      const used = await trx
-        .selectFrom('manifest_references')
-        .select('manifest_digest')
-        .where('repository_id', '=', repositoryId)
-        .where('reference_digest', '=', digest)
-        .where('kind', '=', 'blob')
-        .limit(1)
-        .executeTakeFirst();
-      if (used) return false;
+      const locked = await referencedUnderLock(trx, { kind: 'blob', repositoryId, digest, rowLocks: this.rowLocks });
+      if (!locked || locked.referencedBy !== undefined || Number(locked.row.seen_at) >= cutoff) return false;
       await trx.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
       return true;
     });

@@ -2,10 +2,10 @@
  * ManifestStore.put: the one write that must see its references and keep them until it commits.
  *
  * In PostgreSQL (READ COMMITTED) the check locks the repository blob links and child manifests it
- * found with `FOR SHARE`. A concurrent `blobs.unlink` / `manifests.delete` takes `FOR UPDATE` on
- * its target first and only then, in a new statement, looks for references: either it waits for
- * this put to commit and then sees its references, or this put waits for the delete and then
- * finds the row gone and reports it missing. SQLite runs one write transaction at a time.
+ * found with `FOR SHARE`. A concurrent `blobs.unlink` / `manifests.delete` (or GC's delete) takes
+ * `FOR UPDATE` on its target first and only then, in a new statement, looks for references
+ * (referenced-under-lock.ts): either it waits for this put to commit and then sees its references,
+ * or this put waits for the delete and then finds the row gone and reports it missing. SQLite runs one write transaction at a time.
  */
 import type { Kysely } from 'kysely';
 import type { ManifestInput, PutManifestResult, SizeMismatch } from './metadata-store.js';

@@ -12,6 +12,7 @@ import type {
 } from './metadata-store.js';
 import { pageLimit } from './page.js';
 import { findRepositoryId } from './repository-store.js';
+import { referencedUnderLock } from './referenced-under-lock.js';
 import type { Database } from './schema.js';
 import { currentTags, immutableRefusal, lockRepositoryTags, recordTagChanges, type TagChangeOptions } from './tag-changes.js';
 import type { ImmutableTagRefusal } from './tag-history-store.js';
@@ -64,24 +65,9 @@ export class KyselyManifestStore implements ManifestStore {
       if (repositoryId === undefined) return { status: 'unknown' };
       // Lock first; the index check below is a new statement, so under READ COMMITTED it sees an
       // index put that committed while we waited for this lock.
-      const target = await trx
-        .selectFrom('manifests')
-        .select('digest')
-        .where('repository_id', '=', repositoryId)
-        .where('digest', '=', digest)
-        .$if(this.rowLocks, (q) => q.forUpdate())
-        .executeTakeFirst();
-      if (target === undefined) return { status: 'unknown' };
-      const index = await trx
-        .selectFrom('manifest_references')
-        .select('manifest_digest')
-        .where('repository_id', '=', repositoryId)
-        .where('reference_digest', '=', digest)
-        .where('kind', '=', 'manifest')
-        .orderBy('manifest_digest')
-        .limit(1)
-        .executeTakeFirst();
-      if (index !== undefined) return { status: 'referenced', by: index.manifest_digest };
+      const locked = await referencedUnderLock(trx, { kind: 'manifest', repositoryId, digest, rowLocks: this.rowLocks });
+      if (locked === undefined) return { status: 'unknown' };
+      if (locked.referencedBy !== undefined) return { status: 'referenced', by: locked.referencedBy };
       // Referrers (manifests whose subject is this one) stay: the referrers API lists them still.
       await lockRepositoryTags(trx, this.rowLocks, repositoryId);
       const tagged = await trx.selectFrom('tags').select('name').where('repository_id', '=', repositoryId).where('digest', '=', digest).orderBy('name').execute();

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import {
   CompiledQuery,
   Kysely,
@@ -115,7 +116,8 @@ const STATEMENT_CACHE_SIZE = 256;
  * on this connection and Berth never streams rows (a cached statement can't be busy iterating).
  */
 function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
+  // lru-cache directly: metadata/ sits below cluster/bounded-cache.ts, and statements never expire.
+  const statements = new LRUCache<string, SqliteStatement>({ max: STATEMENT_CACHE_SIZE });
   return {
     close: () => database.close(),
     prepare: (sql) => {
@@ -123,7 +125,6 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
       if (statement === undefined) {
         statement = database.prepare(sql);
         statements.set(sql, statement);
-        if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
       }
       return statement;
     },
