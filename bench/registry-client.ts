@@ -115,7 +115,8 @@ export class RegistryClient {
 /** The token scopes a raw request needs: pull to read, pull,push to write, delete, or the catalog. */
 function scopesOf(method: string, path: string): Scope[] {
   if (path.startsWith('/v2/_catalog')) return ['registry:catalog:*'];
-  const name = /^\/v2\/(.+?)\/(?:blobs|manifests|tags|referrers)\//.exec(path)?.[1];
+  // Greedy name, anchored suffix: a repository may itself be called …/tags or …/blobs.
+  const name = /^\/v2\/(.+)\/(?:tags\/list|manifests\/[^/]+|blobs\/uploads\/.*|blobs\/[^/]+|referrers\/[^/]+)$/.exec(path)?.[1];
   if (name === undefined) return [];
   if (method === 'DELETE') return [`repository:${name}:delete`];
   return [`repository:${name}:${method === 'GET' || method === 'HEAD' ? 'pull' : 'pull,push'}`];

@@ -1,4 +1,4 @@
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createDigester, parseDigest, type Digester } from '../oci/index.js';
 import { repositoryScope } from './auth.js';
 import type { CallOptions, RegistryHttp } from './core.js';
@@ -57,10 +57,16 @@ export async function getBlob(http: RegistryHttp, name: string, digest: string, 
   const size = length === undefined ? undefined : Number(length);
   if (answer.status === 206) return { stream: body, size, status: 206 };
   const verifier = new VerifyingStream(createDigester(expected.algorithm), expected.toString(), size, answer.url);
-  // pipeline destroys both on an error either side; the error surfaces on the verifier.
-  pipeline(body, verifier, () => undefined);
+  // A network failure surfaces on the verifier as the client's own error, never the raw one;
+  // a consumer that gives up early releases the connection.
+  body.once('error', (error: Error) => verifier.destroy(new RegistryClientError({ kind: options.signal?.aborted ? 'aborted' : 'connection', method: 'GET', url: answer.url, reason: error.name })));
+  verifier.once('close', () => body.destroy());
+  body.pipe(verifier);
   // A range the server ignored (200): skip to the asked start so the caller still gets its bytes.
-  return { stream: range && range.start > 0 ? verifier.pipe(skipping(range.start, range.end)) : verifier, size, status: 200 };
+  if (!range || (range.start === 0 && range.end === undefined)) return { stream: verifier, size, status: 200 };
+  const skipper = skipping(range.start, range.end);
+  verifier.once('error', (error) => skipper.destroy(error));
+  return { stream: verifier.pipe(skipper), size, status: 200 };
 }
 
 /** GET a whole blob into memory (for configs and small artifacts; layers should be streamed). */

@@ -87,6 +87,7 @@ export class RegistryHttp {
     const url = this.resolve(call.target);
     const deadline = startDeadline(call.timeoutMs ?? this.timeoutMs, call.signal);
     const signal = deadline.signal;
+    let streaming = false;
     try {
       const request = { method: call.method, url, headers: call.headers, body: call.body, retry: call.retry, followRedirects: call.followRedirects, signal };
       const authorization = await this.authorizer.authorization(call.scopes, signal);
@@ -101,8 +102,11 @@ export class RegistryHttp {
       if (!call.expect.includes(response.status)) throw await statusError(call.method, response);
       const answer: Answer = { status: response.status, headers: response.headers, url: response.url, bytes: Buffer.alloc(0), stream: undefined };
       if (call.read === 'buffer') answer.bytes = await readLimited(response, call.method, call.limit ?? DEFAULT_LIMIT);
-      else if (call.read === 'stream') answer.stream = response.body;
-      else await response.body.dump();
+      else if (call.read === 'stream') {
+        answer.stream = response.body;
+        response.body.once('close', deadline.stop);
+        streaming = true;
+      } else await response.body.dump();
       return answer;
     } catch (error) {
       if (error instanceof RegistryClientError) throw error;
@@ -110,7 +114,8 @@ export class RegistryHttp {
       throw new RegistryClientError({ kind: 'connection', method: call.method, url, reason: error instanceof Error ? error.name : 'failed' });
     } finally {
       // A streamed body's own reads are bounded by the pool's body timeout and the caller's signal.
-      deadline.stop();
+      if (streaming) deadline.stopClock();
+      else deadline.stop();
     }
   }
 

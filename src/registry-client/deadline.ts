@@ -1,7 +1,9 @@
 /** A request's abort signal: the caller's signal and a deadline, whichever ends first. */
 export interface Deadline {
   readonly signal: AbortSignal;
-  /** Stops the clock (the answer arrived); the caller's signal still aborts afterwards. */
+  /** Stops the clock (a streamed body started); the caller's signal still aborts it. */
+  stopClock(): void;
+  /** Stops the clock and lets go of the caller's signal (the exchange is over). */
   stop(): void;
 }
 
@@ -19,10 +21,16 @@ export function startDeadline(ms: number | undefined, caller: AbortSignal | unde
     ms === undefined
       ? undefined
       : setTimeout(() => controller.abort(new DOMException(`deadline of ${ms} ms passed`, 'TimeoutError')), ms);
+  const stopClock = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+  };
   return {
     signal: controller.signal,
+    stopClock,
+    // A long-lived caller signal (a service's shutdown signal) must not collect a listener per call.
     stop: () => {
-      if (timer !== undefined) clearTimeout(timer);
+      stopClock();
+      caller?.removeEventListener('abort', onAbort);
     },
   };
 }
