@@ -72,12 +72,12 @@ export interface Distribution {
 
 /**
  * Starts Distribution with filesystem storage in a temp folder, deletes enabled, on a free
- * port; resolves once GET /v2/ answers.
+ * port (plus `extraConfig` YAML lines, e.g. an auth section); resolves once GET /v2/ answers.
  */
-export async function startDistribution(): Promise<Distribution> {
+export async function startDistribution(extraConfig: string[] = []): Promise<Distribution> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-rc-distribution-'));
   const port = await freePort();
-  const config = ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'storage')}`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, ''];
+  const config = ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'storage')}`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, ...extraConfig, ''];
   await writeFile(join(dir, 'config.yml'), config.join('\n'));
   const child = spawn(DISTRIBUTION_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
@@ -96,7 +96,7 @@ export async function startDistribution(): Promise<Distribution> {
     try {
       const response = await fetch(`${url}/v2/`);
       await response.arrayBuffer();
-      if (response.status === 200) return { url, stop };
+      if (response.status === 200 || response.status === 401) return { url, stop };
     } catch {
       // not listening yet
     }
