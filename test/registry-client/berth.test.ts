@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RegistryClient, RegistryClientError } from '../../src/registry-client/index.js';
-import { addNamespace, addRobot, addUser, type TestCredential } from '../auth/support.js';
+import { addNamespace, addRobot, addUser, startAuthRegistry, type TestCredential } from '../auth/support.js';
 import { imageManifest, randomBlob, type ImageFixture } from '../support/fixtures.js';
 import type { TestRegistry } from '../support/registry.js';
-import { startAuthRegistry } from '../auth/support.js';
 import { drain } from './support.js';
 
 async function pushImage(client: RegistryClient, name: string, tag: string, image: ImageFixture): Promise<void> {
