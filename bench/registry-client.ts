@@ -1,149 +1,84 @@
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { RegistryClient as Client, type Answer as ClientAnswer, type Credentials, type Scope } from '../src/registry-client/index.js';
 
-/** What a request sends as its body: bytes written in slices with backpressure, or nothing. */
+/** What a request sends as its body: bytes, or nothing. */
 export type Body = Buffer | undefined;
 
 /** A response whose body was either collected or only counted. */
 export interface Answer {
   status: number;
-  headers: IncomingHttpHeaders;
+  headers: ClientAnswer['headers'];
   /** Collected body (empty when `discard` was asked). */
   body: Buffer;
   /** Bytes received. */
   bytes: number;
 }
 
-// Slices a large body is written in: the client streams, it never hands the socket 256 MiB at once.
-const WRITE_SLICE = 1024 * 1024;
+export type { Credentials };
 
-/** Credentials for a registry with access control: the client does the token dance as docker does. */
-export interface Credentials {
-  username: string;
-  password: string;
-}
+// The bench keeps many requests in flight at once; the old node:http agent allowed 256 sockets.
+const CONNECTIONS = 256;
 
 /**
- * A minimal distribution-spec client over node:http with keep-alive, so the figures measure the
- * registry, not the client's connection setup. With credentials it answers a Bearer challenge
- * like docker: fetch a token for the challenge's scope with Basic credentials, retry, and keep the
- * token for later requests on that repository.
+ * The bench's view of src/registry-client: the figures use the same client replication and
+ * mirroring will, with the raw `send` the workloads need for requests they time themselves.
  */
 export class RegistryClient {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  private readonly tokens = new Map<string, string>();
-  private lastChallenge: string | undefined;
+  private readonly client: Client;
 
   constructor(
     readonly baseUrl: string,
-    private readonly credentials?: Credentials,
-  ) {}
+    credentials?: Credentials,
+  ) {
+    // No retries: a benchmark should fail loudly rather than average in retried requests.
+    this.client = new Client(baseUrl, { credentials, connections: CONNECTIONS, retry: { retries: 0 }, timeoutMs: 600_000 });
+  }
 
-  /** The Authorization header a request to `path` goes out with (after one request made it known). */
-  authorizationFor(path: string): Record<string, string> {
-    const token = this.tokens.get(scopeKey(path));
-    return token ? { authorization: `Bearer ${token}` } : {};
+  /** The Authorization header a request to `path` goes out with (fetching a token when the realm is known). */
+  async authorizationFor(path: string): Promise<Record<string, string>> {
+    const value = await this.client.http.authorization(scopesOf('GET', path));
+    return value ? { authorization: value } : {};
   }
 
   /** Resolves a Location header (absolute in Distribution, relative in Berth) against the base. */
-  resolve(location: string | undefined): URL {
-    if (!location) throw new Error('response had no Location header');
-    return new URL(location, this.baseUrl);
+  resolve(location: string | string[] | undefined): URL {
+    const value = Array.isArray(location) ? location[0] : location;
+    if (!value) throw new Error('response had no Location header');
+    return this.client.http.resolve(value);
   }
 
   /** One request; throws unless the status is one of `expect`. */
   async send(method: string, target: string | URL, options: { headers?: Record<string, string>; body?: Body; discard?: boolean; expect: number[] }): Promise<Answer> {
-    const url = typeof target === 'string' ? new URL(target, this.baseUrl) : target;
-    let answer = await this.sendOnce(method, url, { ...options.headers, ...this.authorizationFor(url.pathname) }, options);
-    const challenge = answer.headers['www-authenticate'];
-    if (answer.status === 401 && this.credentials && typeof challenge === 'string' && challenge.startsWith('Bearer ')) {
-      this.tokens.set(scopeKey(url.pathname), await this.fetchToken(challenge));
-      answer = await this.sendOnce(method, url, { ...options.headers, ...this.authorizationFor(url.pathname) }, options);
-    }
-    if (!options.expect.includes(answer.status)) {
-      const text = options.discard ? '' : answer.body.toString('utf8').slice(0, 500);
-      throw new Error(`${method} ${url.pathname}${url.search} answered ${answer.status}, expected ${options.expect.join(' or ')}: ${text}`);
-    }
-    return answer;
-  }
-
-  /** GET <realm>?service=&scope= with Basic credentials (docker-registry spec, auth-token.md). */
-  private async fetchToken(challenge: string, extraScopes: string[] = []): Promise<string> {
-    this.lastChallenge = challenge;
-    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    const realm = new URL(params.realm ?? '');
-    if (params.service) realm.searchParams.set('service', params.service);
-    // Ask for everything on the repository at once, as a pushing docker client does.
-    if (params.scope) realm.searchParams.set('scope', params.scope.replace(/:[^:]*$/, params.scope.startsWith('registry:') ? ':*' : ':pull,push,delete'));
-    const basic = Buffer.from(`${this.credentials?.username}:${this.credentials?.password}`).toString('base64');
-    for (const scope of extraScopes) realm.searchParams.append('scope', scope);
-    const answer = await this.sendOnce('GET', realm, { authorization: `Basic ${basic}` }, {});
-    if (answer.status !== 200) throw new Error(`token request answered ${answer.status}: ${answer.body.toString('utf8').slice(0, 300)}`);
-    return (JSON.parse(answer.body.toString('utf8')) as { token: string }).token;
-  }
-
-  private async sendOnce(method: string, url: URL, requestHeaders: Record<string, string>, options: { body?: Body; discard?: boolean }): Promise<Answer> {
-    const body = options.body;
-    const headers: Record<string, string> = { ...requestHeaders };
-    if (method !== 'GET' && method !== 'HEAD') headers['content-length'] = String(body?.length ?? 0);
-    return new Promise<Answer>((resolve, reject) => {
-      const req = httpRequest(url, { method, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        let bytes = 0;
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (!options.discard) chunks.push(chunk);
-        });
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bytes }));
-        res.once('error', reject);
-      });
-      req.once('error', reject);
-      if (!body) {
-        req.end();
-        return;
-      }
-      let offset = 0;
-      const pump = (): void => {
-        while (offset < body.length) {
-          const slice = body.subarray(offset, Math.min(offset + WRITE_SLICE, body.length));
-          offset += slice.length;
-          if (!req.write(slice)) {
-            req.once('drain', pump);
-            return;
-          }
-        }
-        req.end();
-      };
-      pump();
+    const url = this.client.http.resolve(target);
+    const answer = await this.client.http.call({
+      method,
+      target: url,
+      scopes: scopesOf(method, url.pathname),
+      headers: options.headers,
+      body: options.body,
+      retry: false,
+      expect: options.expect,
+      read: options.discard ? 'stream' : 'buffer',
+      limit: Number.MAX_SAFE_INTEGER,
     });
+    if (!answer.stream) return { status: answer.status, headers: answer.headers, body: answer.bytes, bytes: answer.bytes.length };
+    let bytes = 0;
+    for await (const chunk of answer.stream as AsyncIterable<Buffer>) bytes += chunk.length;
+    return { status: answer.status, headers: answer.headers, body: Buffer.alloc(0), bytes };
   }
 
   /** POST /v2/<name>/blobs/uploads/: the session's Location. */
-  async startUpload(name: string): Promise<URL> {
-    const answer = await this.send('POST', `/v2/${name}/blobs/uploads/`, { expect: [202] });
-    return this.resolve(answer.headers.location);
+  startUpload(name: string): Promise<URL> {
+    return this.client.startUpload(name);
   }
 
   /** Monolithic push: POST, then one PUT ?digest= carrying the whole blob. */
-  async pushMonolithic(name: string, digest: string, bytes: Buffer): Promise<void> {
-    const location = await this.startUpload(name);
-    location.searchParams.set('digest', digest);
-    await this.send('PUT', location, { headers: { 'content-type': 'application/octet-stream' }, body: bytes, expect: [201] });
+  pushMonolithic(name: string, digest: string, bytes: Buffer): Promise<void> {
+    return this.client.uploadBlob(name, digest, bytes);
   }
 
   /** Chunked push: POST, PATCH each chunk with Content-Range (inclusive), then PUT ?digest=. */
-  async pushChunked(name: string, digest: string, bytes: Buffer, chunkBytes: number): Promise<void> {
-    let location = await this.startUpload(name);
-    for (let start = 0; start < bytes.length; start += chunkBytes) {
-      const chunk = bytes.subarray(start, Math.min(start + chunkBytes, bytes.length));
-      const answer = await this.send('PATCH', location, {
-        headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + chunk.length - 1}` },
-        body: chunk,
-        expect: [202],
-      });
-      location = this.resolve(answer.headers.location);
-    }
-    location.searchParams.set('digest', digest);
-    await this.send('PUT', location, { expect: [201] });
+  pushChunked(name: string, digest: string, bytes: Buffer, chunkBytes: number): Promise<void> {
+    return this.client.uploadBlobChunked(name, digest, bytes, { chunkSize: chunkBytes });
   }
 
   /** GET a blob, consuming and counting the body; returns the byte count. */
@@ -152,49 +87,37 @@ export class RegistryClient {
   }
 
   /** POST ?mount=&from=: true when mounted (201), false when the registry opened a session (202). */
-  async mountBlob(name: string, digest: string, from: string): Promise<boolean> {
-    // A mount reads `from`: like docker, ask for a token covering both repositories.
-    if (this.credentials && this.lastChallenge) {
-      const challenge = this.lastChallenge.replace(/scope="[^"]*"/, `scope="repository:${name}:pull,push"`);
-      this.tokens.set(scopeKey(`/v2/${name}/blobs/`), await this.fetchToken(challenge, [`repository:${from}:pull`]));
-    }
-    const answer = await this.send('POST', `/v2/${name}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, { expect: [201, 202] });
-    return answer.status === 201;
+  mountBlob(name: string, digest: string, from: string): Promise<boolean> {
+    return this.client.mountBlob(name, digest, from);
   }
 
   /** PUT a manifest under a tag or digest. */
   async putManifest(name: string, reference: string, mediaType: string, bytes: Buffer): Promise<void> {
-    await this.send('PUT', `/v2/${name}/manifests/${reference}`, { headers: { 'content-type': mediaType }, body: bytes, expect: [201] });
+    await this.client.putManifest(name, reference, bytes, { mediaType });
   }
 
   /** GET a JSON listing, following Link rel="next" to the end; returns every page's items. */
-  async listAll(path: string, key: 'tags' | 'repositories'): Promise<string[]> {
-    const items: string[] = [];
-    let next: string | undefined = path;
-    while (next) {
-      const answer = await this.send('GET', next, { expect: [200] });
-      const page = JSON.parse(answer.body.toString('utf8')) as Record<string, string[] | null>;
-      items.push(...(page[key] ?? []));
-      next = nextLink(answer.headers.link);
-    }
-    return items;
+  listAll(path: string, key: 'tags' | 'repositories'): Promise<string[]> {
+    const url = this.client.http.resolve(path);
+    const n = url.searchParams.get('n');
+    const pageSize = n === null ? undefined : Number(n);
+    if (key === 'repositories') return this.client.listCatalog({ pageSize });
+    const name = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname)?.[1];
+    if (name === undefined) throw new Error(`not a tags path: ${path}`);
+    return this.client.listTags(name, { pageSize });
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.client.close();
   }
 }
 
-/** Tokens are kept per repository (a /v2/<name>/… path) or for the catalog. */
-function scopeKey(path: string): string {
-  const match = /^\/v2\/(.+?)\/(?:blobs|manifests|tags|referrers)\//.exec(path);
-  return match ? `repository:${match[1]}` : path.startsWith('/v2/_catalog') ? 'catalog' : 'base';
-}
-
-/** The target of a Link header's rel="next" (RFC 8288), or undefined. */
-function nextLink(header: string | string[] | undefined): string | undefined {
-  const link = Array.isArray(header) ? header.join(', ') : header;
-  if (!link) return undefined;
-  const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
-  return match?.[1];
+/** The token scopes a raw request needs: pull to read, pull,push to write, delete, or the catalog. */
+function scopesOf(method: string, path: string): Scope[] {
+  if (path.startsWith('/v2/_catalog')) return ['registry:catalog:*'];
+  // Greedy name, anchored suffix: a repository may itself be called …/tags or …/blobs.
+  const name = /^\/v2\/(.+)\/(?:tags\/list|manifests\/[^/]+|blobs\/uploads\/.*|blobs\/[^/]+|referrers\/[^/]+)$/.exec(path)?.[1];
+  if (name === undefined) return [];
+  if (method === 'DELETE') return [`repository:${name}:delete`];
+  return [`repository:${name}:${method === 'GET' || method === 'HEAD' ? 'pull' : 'pull,push'}`];
 }

@@ -76,7 +76,7 @@ function steps(cluster: Cluster, run: ScaleOutRun, blob: Content, samples: Scale
     who,
     what: 'manifest',
     async run(warm) {
-      const targets = nodes.map((node) => ({ url: `${node.server.baseUrl}${manifestPath}`, headers: { accept: MANIFEST_ACCEPT, ...node.client.authorizationFor(manifestPath) } }));
+      const targets = await Promise.all(nodes.map(async (node) => ({ url: `${node.server.baseUrl}${manifestPath}`, headers: { accept: MANIFEST_ACCEPT, ...(await node.client.authorizationFor(manifestPath)) } })));
       if (warm) await loadSpread(targets, settings.connections, { seconds: settings.warmupSeconds, warmupSeconds: 0 });
       const { result, processCores, machineCores } = await cpuDuring(pids(nodes), () => loadSpread(targets, settings.connections, { seconds: settings.loadSeconds, warmupSeconds: 0 }));
       const id = figureIds.manifestRps(nodes.length);
@@ -159,7 +159,7 @@ async function warmUp(cluster: Cluster, settings: BenchSettings, blob: Content):
   const seconds = Math.max(settings.warmupSeconds, 3);
   const manifestServers = [...cluster.berth, ...(cluster.distribution ? [cluster.distribution.proxied] : [])];
   for (const node of manifestServers) {
-    await loadSpread([{ url: `${node.server.baseUrl}${manifestPath}`, headers: { accept: MANIFEST_ACCEPT, ...node.client.authorizationFor(manifestPath) } }], settings.connections, { seconds, warmupSeconds: 0 });
+    await loadSpread([{ url: `${node.server.baseUrl}${manifestPath}`, headers: { accept: MANIFEST_ACCEPT, ...(await node.client.authorizationFor(manifestPath)) } }], settings.connections, { seconds, warmupSeconds: 0 });
   }
   const blobServers = [...cluster.berth, cluster.berthRedirect, ...(cluster.distribution ? [cluster.distribution.proxied, cluster.distribution.redirect] : [])];
   await pullFor(blobServers.map((node) => ({ fetcher: node.blobs, connections: 1 })), REPOSITORY, blob.digest, blob.bytes.length, seconds);

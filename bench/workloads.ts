@@ -88,7 +88,7 @@ const manifestGet: Workload = {
   ],
   async measure(client, { settings, imageRepository }, round) {
     const url = `${client.baseUrl}/v2/${imageRepository}/manifests/latest`;
-    const result = await loadGet(url, { accept: MANIFEST_ACCEPT, ...client.authorizationFor(`/v2/${imageRepository}/manifests/latest`) }, shape(settings, round));
+    const result = await loadGet(url, { accept: MANIFEST_ACCEPT, ...(await client.authorizationFor(`/v2/${imageRepository}/manifests/latest`)) }, shape(settings, round));
     return { manifest_get_rps: [result.requestsPerSecond], manifest_get_p99: [result.p99], failures: [result.failures] };
   },
 };
@@ -113,7 +113,7 @@ const tagsList: Workload = {
     return { tags_populate: [settings.tags / populateSeconds] };
   },
   async measure(client, { settings }, round) {
-    const result = await loadGet(`${client.baseUrl}/v2/${TAGGED}/tags/list`, client.authorizationFor(`/v2/${TAGGED}/tags/list`), shape(settings, round));
+    const result = await loadGet(`${client.baseUrl}/v2/${TAGGED}/tags/list`, await client.authorizationFor(`/v2/${TAGGED}/tags/list`), shape(settings, round));
     return { tags_list_rps: [result.requestsPerSecond], tags_list_p99: [result.p99], failures: [result.failures] };
   },
 };

@@ -1,0 +1,11 @@
+export { RegistryClient } from './client.js';
+export { RegistryHttp, type Answer, type Call, type CallOptions, type RegistryClientOptions } from './core.js';
+export { CATALOG_SCOPE, repositoryScope, type Credentials, type Scope } from './auth.js';
+export { RegistryClientError, type FailureKind } from './errors.js';
+export { DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
+export { MANIFEST_ACCEPT, type FetchedManifest, type ManifestInfo, type ManifestReadOptions, type PutManifestOptions } from './manifests.js';
+export { type BlobStream, type GetBlobOptions } from './blobs.js';
+export { type BlobSource, type ChunkedUploadOptions, type UploadOptions } from './uploads.js';
+export { nextLink, type PageOptions, type ReferrerDescriptor, type ReferrersOptions } from './listings.js';
+export { parseChallenge, type Challenge } from './challenge.js';
+export { type TransportOptions } from './transport.js';
