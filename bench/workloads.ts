@@ -93,6 +93,24 @@ const manifestGet: Workload = {
   },
 };
 
+/**
+ * Small blob GETs under load: the small image's 4 KiB layer, so the figure is the per-request cost
+ * of the blob path (auth, lookups, headers) rather than disk or network throughput. It sits in the
+ * manifest group because it needs only the small image, not the large blob pushes.
+ */
+const smallBlobGet: Workload = {
+  group: 'manifest',
+  figures: [
+    { id: 'blob_get_4k_rps', label: 'blob GET 4 KiB', unit: 'req/s', better: 'higher', aggregate: 'mean' },
+    { id: 'blob_get_4k_p99', label: 'blob GET 4 KiB, p99', unit: 'ms', better: 'lower', aggregate: 'mean' },
+  ],
+  async measure(client, { settings, image, imageRepository }, round) {
+    const path = `/v2/${imageRepository}/blobs/${image.layer.digest}`;
+    const result = await loadGet(`${client.baseUrl}${path}`, client.authorizationFor(path), shape(settings, round));
+    return { blob_get_4k_rps: [result.requestsPerSecond], blob_get_4k_p99: [result.p99], failures: [result.failures] };
+  },
+};
+
 const TAGGED = 'bench/tags';
 
 const tagsList: Workload = {
@@ -147,4 +165,4 @@ const catalog: Workload = {
 };
 
 /** Every workload, in the order they run. */
-export const WORKLOADS: Workload[] = [monolithic, chunked, pull, manifestGet, tagsList, catalog];
+export const WORKLOADS: Workload[] = [monolithic, chunked, pull, manifestGet, smallBlobGet, tagsList, catalog];

@@ -55,7 +55,15 @@ export class BlobService {
 
   /** Streams the blob's bytes from offset, length bytes (whole blob by default). */
   async open(repository: string, digest: Digest, range?: { offset: number; length: number }, signal?: AbortSignal): Promise<OpenBlob> {
-    const blob = await this.stat(repository, digest);
+    return this.read(digest, await this.stat(repository, digest), range, signal);
+  }
+
+  /**
+   * Streams the bytes of a blob `stat` has just found, without looking its link up again: a GET
+   * that stats first (for its headers and Range) would otherwise read the link, and maybe renew
+   * its lease, twice.
+   */
+  async read(digest: Digest, blob: BlobRecord, range?: { offset: number; length: number }, signal?: AbortSignal): Promise<OpenBlob> {
     try {
       const stream = await this.driver.reader(blobDataPath(digest), { ...(range ?? {}), ...(signal ? { signal } : {}) });
       return { ...blob, stream };

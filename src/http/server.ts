@@ -149,8 +149,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (request.headers['content-type'] === '') delete request.headers['content-type'];
     reply.header('Docker-Distribution-API-Version', 'registry/2.0').header('X-Request-Id', request.id);
   });
+  // The /v2 handler's parse of the path, kept for the metrics label so no request parses twice.
+  const v2Labels = new WeakMap<FastifyRequest, string>();
   const record = (request: FastifyRequest, status: number | 'aborted', elapsedMs: number): void => {
-    const route = routeLabel(request);
+    const route = v2Labels.get(request) ?? routeLabel(request);
     metrics.requests.inc({ route, method: request.method, status: String(status) });
     metrics.duration.observe({ route, method: request.method }, elapsedMs / 1000);
     request.log.info({ method: request.method, url: request.url, status, ms: Math.round(elapsedMs * 10) / 10, remote: request.ip }, 'request');
@@ -171,7 +173,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   const v2 = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const [path = '', query = ''] = request.url.split('?', 2) as [string, string?];
-    const target = parseV2Path(path);
+    let target: V2Target | undefined;
+    try {
+      target = parseV2Path(path);
+    } catch (error) {
+      v2Labels.set(request, 'v2:invalid');
+      throw error;
+    }
+    v2Labels.set(request, `v2:${target?.kind ?? 'unmatched'}`);
     if (!target) throw new RegistryError('UNSUPPORTED', { status: 404, detail: { reason: 'no such route', path } });
     const handler = handlerFor(target, request.method);
     if (!handler) {

@@ -32,7 +32,8 @@ export async function getBlob(ctx: V2Context, name: string, digestText: string):
   }
   const abort = new AbortController();
   request.raw.once('close', () => abort.abort());
-  const open = await services.blobs.open(name, digest, { offset, length }, abort.signal);
+  // The link was checked (and its lease renewed) by the stat above: read the bytes directly.
+  const open = await services.blobs.read(digest, blob, { offset, length }, abort.signal);
   metrics.bytesSent.inc(length);
   await reply.send(open.stream);
 }
