@@ -5,7 +5,8 @@
 import { ManagementError } from '../../auth/management/management-error.js';
 import { ApiError, CONDITIONS, MANAGEMENT_KIND_CODES, ON_ADMIN_API, RegistryError, type ApiErrorCode } from '../../errors/index.js';
 
-export { API_ERROR_CODES, ApiError, type ApiErrorCode } from '../../errors/index.js';
+// Re-exported for the routes that build ApiErrors; the class lives with the table in errors/.
+export { ApiError } from '../../errors/index.js';
 
 /** The challenge that tells clients (and browsers) to send Basic credentials. */
 export const BASIC_CHALLENGE = 'Basic realm="berth", charset="UTF-8"';
