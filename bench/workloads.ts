@@ -106,7 +106,7 @@ const smallBlobGet: Workload = {
   ],
   async measure(client, { settings, image, imageRepository }, round) {
     const path = `/v2/${imageRepository}/blobs/${image.layer.digest}`;
-    const result = await loadGet(`${client.baseUrl}${path}`, client.authorizationFor(path), shape(settings, round));
+    const result = await loadGet(`${client.baseUrl}${path}`, await client.authorizationFor(path), shape(settings, round));
     return { blob_get_4k_rps: [result.requestsPerSecond], blob_get_4k_p99: [result.p99], failures: [result.failures] };
   },
 };

@@ -165,7 +165,8 @@ export class ManifestService {
     await this.writes?.assertWritable();
     const result = await this.store.repositories.delete(repository, await this.tagChange(repository, true, actor));
     if (result.status === 'immutable') throw immutableTagError(repository, result);
-    if (result.status === 'unknown') throw new RegistryError('NAME_UNKNOWN', { detail: { name: repository } });
+    // Worded: the admin API and `berth repo delete` relay the message.
+    if (result.status === 'unknown') throw new RegistryError('NAME_UNKNOWN', { message: `no repository "${repository}"`, detail: { name: repository } });
     for (const digest of result.manifests) this.cache.delete(repository, digest);
     return result;
   }

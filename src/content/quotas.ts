@@ -135,7 +135,7 @@ export function quotaDenied(refusal: QuotaRefusal, what: 'blob' | 'chunk' = 'blo
       ? `namespace ${namespace} is at its storage quota of ${formatBytes(quotaBytes)}: ${uses}`
       : `namespace ${namespace} is over its storage quota of ${formatBytes(quotaBytes)}: ${uses} and this ${what} needs ${cutOff ? `more than ${formatBytes(blobBytes - 1)}` : formatBytes(blobBytes)}`;
   // The message carries the reason too: docker and other clients print the message, not the detail.
-  return new RegistryError('DENIED', { status: 403, message: reason, detail: { reason, quotaBytes, usedBytes, ...(uploadBytes > 0 ? { uploadBytes } : {}), blobBytes } });
+  return new RegistryError('QUOTA_EXCEEDED', { message: reason, detail: { reason, quotaBytes, usedBytes, ...(uploadBytes > 0 ? { uploadBytes } : {}), blobBytes } });
 }
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

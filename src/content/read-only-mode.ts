@@ -39,7 +39,7 @@ export interface WriteGate {
 export class ReadOnlyError extends RegistryError {
   constructor(reason: string) {
     const message = `the registry is in read-only mode for maintenance${reason ? `: ${reason}` : ''}`;
-    super('UNSUPPORTED', { status: 405, message, detail: { reason: message }, headers: { Allow: 'GET, HEAD' } });
+    super('READ_ONLY', { message, detail: { reason: message }, headers: { Allow: 'GET, HEAD' } });
   }
 }
 

@@ -31,7 +31,7 @@ export async function rollbackTarget(store: MetadataStore, repository: string, t
   }
   const steps = target.steps ?? 1;
   if (!Number.isInteger(steps) || steps < 1 || steps > MAX_ROLLBACK_STEPS) {
-    throw new RegistryError('UNSUPPORTED', { status: 400, detail: { reason: `steps must be a whole number from 1 to ${MAX_ROLLBACK_STEPS}`, steps } });
+    throw new RegistryError('BAD_PARAMETER', { detail: { reason: `steps must be a whole number from 1 to ${MAX_ROLLBACK_STEPS}`, steps } });
   }
   const events = await store.tagHistory.events(repository, { tag, limit: steps });
   const event = events[steps - 1];

@@ -5,8 +5,7 @@ import type { SessionRefusal, UploadRecord } from '../metadata/metadata-store.js
 /** 416 with Range: the chunk doesn't start where the session stands. */
 export function outOfOrder(upload: UploadRecord, reason: string): RegistryError {
   // distribution-spec: out-of-order chunks get 416; Range tells the client where to resume.
-  return new RegistryError('BLOB_UPLOAD_INVALID', {
-    status: 416,
+  return new RegistryError('CHUNK_OUT_OF_ORDER', {
     detail: { reason, offset: upload.offset },
     headers: { Range: `0-${Math.max(upload.offset - 1, 0)}`, 'Docker-Upload-UUID': upload.id },
   });

@@ -23,8 +23,3 @@ export class ManagementError extends Error {
 export function invalid(field: string, message: string): ManagementError {
   return new ManagementError('invalid', `${field}: ${message}`, { field });
 }
-
-/** The structured detail of a content/ refusal (a RegistryError's), as a ManagementError carries it. */
-export function detailOf(error: { detail: unknown }): Record<string, unknown> | undefined {
-  return typeof error.detail === 'object' && error.detail !== null ? (error.detail as Record<string, unknown>) : undefined;
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ERROR_CODES } from './error-codes.js';
+import { ERROR_CODES } from './error-table.js';
 import { RegistryError, errorBody } from './registry-error.js';
 
 // distribution-spec, "Error Codes": the fourteen codes a JSON error body may carry.
@@ -30,8 +30,10 @@ describe('the error table', () => {
 
   it('takes the status from the table unless the condition names its own, and keeps the cause out of the body', () => {
     assert.equal(new RegistryError('MANIFEST_UNKNOWN').status, 404);
-    const cut = new RegistryError('BLOB_UPLOAD_INVALID', { status: 416, headers: { Range: '0-9' }, cause: new Error('secret path') });
+    const cut = new RegistryError('CHUNK_OUT_OF_ORDER', { headers: { Range: '0-9' }, cause: new Error('secret path') });
     assert.equal(cut.status, 416);
+    assert.equal(cut.code, 'BLOB_UPLOAD_INVALID');
+    assert.equal(cut.condition, 'CHUNK_OUT_OF_ORDER');
     assert.deepEqual(cut.headers, { Range: '0-9' });
     assert.doesNotMatch(JSON.stringify(errorBody(cut)), /secret/);
   });

@@ -1,11 +1,9 @@
-import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+import { CONDITIONS, ERROR_CODES, isCondition, type Condition, type ErrorCode } from './error-table.js';
 
 /** Options of a {@link RegistryError}: detail is sent to the client, cause only logged. */
 export interface RegistryErrorOptions {
   detail?: unknown;
   cause?: unknown;
-  /** Overrides the table's status where the spec names another for the same code (e.g. 413). */
-  status?: number;
   /** Extra response headers, e.g. Range on a 416 so the client can resume. */
   headers?: Record<string, string>;
   /**
@@ -15,26 +13,43 @@ export interface RegistryErrorOptions {
   message?: string;
 }
 
-/** A failure the client is told about, in the spec's words. */
+/**
+ * A failure the client is told about, in the spec's words. Raised with a plain code (its status
+ * is the table's) or a named condition (code and status are the condition's, see CONDITIONS).
+ */
 export class RegistryError extends Error {
   readonly code: ErrorCode;
+  /** The /v2 status: the condition's, else the code's. */
   readonly status: number;
+  /** The named condition it was raised as, if any: the admin API answers some differently. */
+  readonly condition: Condition | undefined;
   readonly detail: unknown;
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, options: RegistryErrorOptions = {}) {
+  constructor(reason: ErrorCode | Condition, options: RegistryErrorOptions = {}) {
+    const condition = isCondition(reason) ? reason : undefined;
+    const answer = condition === undefined ? undefined : CONDITIONS[condition].v2;
+    const code: ErrorCode = answer?.code ?? (reason as ErrorCode);
     super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
     this.name = 'RegistryError';
     this.code = code;
-    this.status = options.status ?? ERROR_CODES[code].status;
+    this.status = answer?.status ?? ERROR_CODES[code].status;
+    this.condition = condition;
     this.detail = options.detail;
     this.headers = options.headers ?? {};
   }
 }
 
+/** One entry of an error body. */
+export interface ErrorEntry<C extends string> {
+  code: C;
+  message: string;
+  detail?: unknown;
+}
+
 /** The body of an error response: distribution-spec, "Error Codes". */
 export interface ErrorBody {
-  errors: { code: ErrorCode; message: string; detail?: unknown }[];
+  errors: ErrorEntry<ErrorCode>[];
 }
 
 /** Builds the `{"errors":[…]}` body for one or more errors. */

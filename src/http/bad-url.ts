@@ -28,6 +28,6 @@ export function badUrlError(method: string, url: string): RegistryError {
     case 'referrers':
       return new RegistryError('DIGEST_INVALID', { detail: { reason: `not a valid digest: ${reason}` } });
     default:
-      return new RegistryError('UNSUPPORTED', { status: 400, detail: { reason, path: path.slice(0, 300) } });
+      return new RegistryError('BAD_URL', { detail: { reason, path: path.slice(0, 300) } });
   }
 }

@@ -18,7 +18,7 @@ export function parseContentRange(value: string | undefined): ByteRange | undefi
   const start = Number(match?.[1]);
   const end = Number(match?.[2]);
   if (!match || !Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) {
-    throw new RegistryError('BLOB_UPLOAD_INVALID', { status: 416, detail: { reason: 'Content-Range must be <start>-<end> with start <= end', value } });
+    throw new RegistryError('CONTENT_RANGE_INVALID', { detail: { reason: 'Content-Range must be <start>-<end> with start <= end', value } });
   }
   return { start, end };
 }

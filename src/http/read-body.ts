@@ -6,7 +6,7 @@ function tooLarge(limit: number): RegistryError {
   // The table's message ("provided length did not match content length") would misstate it, and
   // clients print the message: say the body is too large.
   const reason = `the manifest is too large: at most ${limit} bytes are accepted`;
-  return new RegistryError('SIZE_INVALID', { status: 413, message: reason, detail: { reason, limit } });
+  return new RegistryError('BODY_TOO_LARGE', { message: reason, detail: { reason, limit } });
 }
 
 /**

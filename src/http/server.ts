@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
-import { RegistryError, errorBody } from '../errors/index.js';
+import { CONDITIONS, RegistryError } from '../errors/index.js';
 import type { RegistryServices } from '../content/registry-services.js';
 import type { Operations } from '../operations/operations.js';
 import type { Readiness } from '../operations/readiness.js';
@@ -21,6 +21,7 @@ import { registerTokenRoutes } from './routes/token.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
 import { badUrlError } from './bad-url.js';
+import { toV2Response } from './v2-errors.js';
 import { parseV2Path, type V2Target } from './v2-path.js';
 
 /** What the HTTP layer needs from the composition root. */
@@ -92,22 +93,13 @@ function largeBodyPending(request: FastifyRequest): boolean {
   return Number(length) > DRAIN_LIMIT_BYTES;
 }
 
-function sendError(reply: FastifyReply, error: RegistryError): FastifyReply {
-  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+/** Answers a /v2 failure (or any failure outside the admin API) as toV2Response translates it. */
+function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  const answer = toV2Response(error);
+  if (answer.unexpected) reply.request.log.error({ err: error }, 'unexpected error');
+  for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
   if (!reply.request.raw.complete && largeBodyPending(reply.request)) reply.header('Connection', 'close');
-  return reply.code(error.status).header('Content-Type', 'application/json').send(JSON.stringify(errorBody(error)));
-}
-
-/** Translates anything thrown into the spec's error envelope; unknown errors log their cause. */
-function toRegistryError(error: unknown, request: FastifyRequest): RegistryError {
-  if (error instanceof RegistryError) return error;
-  const code = (error as { code?: string }).code;
-  const status = (error as { statusCode?: number }).statusCode;
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_ERR_CTP_EMPTY_TYPE' || (status !== undefined && status >= 400 && status < 500)) {
-    return new RegistryError('UNSUPPORTED', { status: status ?? 400, detail: { reason: (error as Error).message } });
-  }
-  request.log.error({ err: error }, 'unexpected error');
-  return new RegistryError('UNKNOWN', { cause: error });
+  return reply.code(answer.status).header('Content-Type', 'application/json').send(JSON.stringify(answer.body));
 }
 
 /** Builds the Fastify server: /v2 (the registry API), /metrics, /healthz, /readyz. */
@@ -127,9 +119,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     // A URL the router can't decode gets the registry's (or the admin API's) error envelope.
     frameworkErrors: (error, request, reply) => {
-      if (error.code !== 'FST_ERR_BAD_URL') return sendError(reply, toRegistryError(error, request));
+      if (error.code !== 'FST_ERR_BAD_URL') return sendError(reply, error);
       if (request.url.startsWith(`${API_PREFIX}/`)) {
-        const refusal = new ApiError('INVALID_REQUEST', 'the URL holds percent-encoding that does not decode to UTF-8');
+        const refusal = new ApiError(CONDITIONS.BAD_URL.api.code, 'the URL holds percent-encoding that does not decode to UTF-8');
         return (reply as FastifyReply).code(refusal.status).header('Content-Type', 'application/json').send(JSON.stringify(refusal.body()));
       }
       reply.header('Docker-Distribution-API-Version', 'registry/2.0');
@@ -167,9 +159,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       record(request, 'aborted', reply.elapsedTime);
       return;
     }
-    return sendError(reply, toRegistryError(error, request));
+    return sendError(reply, error);
   });
-  app.setNotFoundHandler(async (request, reply) => sendError(reply, new RegistryError('UNSUPPORTED', { status: 404, detail: { reason: 'no such route', path: request.url.split('?')[0] } })));
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, new RegistryError('NO_SUCH_ROUTE', { detail: { reason: 'no such route', path: request.url.split('?')[0] } })));
 
   const v2 = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const [path = '', query = ''] = request.url.split('?', 2) as [string, string?];
@@ -181,12 +173,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       throw error;
     }
     v2Labels.set(request, `v2:${target?.kind ?? 'unmatched'}`);
-    if (!target) throw new RegistryError('UNSUPPORTED', { status: 404, detail: { reason: 'no such route', path } });
+    if (!target) throw new RegistryError('NO_SUCH_ROUTE', { detail: { reason: 'no such route', path } });
     const handler = handlerFor(target, request.method);
     if (!handler) {
       // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
       const allow = METHODS.filter((m) => handlerFor(target, m) !== undefined).join(', ');
-      throw new RegistryError('UNSUPPORTED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
+      throw new RegistryError('METHOD_NOT_ALLOWED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
     }
     const identity = deps.auth.mode === 'none' ? UNCHECKED : await passV2Gate(deps.auth, request, target);
     if (target.kind === 'manifest' && request.method === 'GET') await limitManifestPulls(deps.auth, identity.kind === 'anonymous' ? undefined : identity.name, request.ip);

@@ -8,8 +8,7 @@ import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
 import { principalName } from '../auth/principal.js';
-import { RegistryError } from '../errors/index.js';
-import { detailOf, ManagementError } from '../errors/management-error.js';
+import { ManagementError } from '../errors/management-error.js';
 import type { MetadataStore, RepositoryDeletion } from '../metadata/metadata-store.js';
 import { isRepositoryName } from '../oci/index.js';
 import type { RegistryServices } from '../content/registry-services.js';
@@ -69,12 +68,8 @@ export class RepositoryOperations {
     if (!isRepositoryName(repository)) throw new ManagementError('invalid', `name: "${repository.slice(0, 300)}" is not a repository name`, { field: 'name' });
     const namespace = this.deps.access.namespaceOf(repository);
     await this.requireManage(by, namespace, repository);
-    let deleted: RepositoryDeletion;
-    try {
-      deleted = await this.deps.services.manifests.deleteRepository(repository, principalName(by.principal));
-    } catch (error) {
-      throw apiErrorOf(error);
-    }
+    // Refusals (absent, an immutable tag, read-only) are answered by api-error.ts via the error table.
+    const deleted = await this.deps.services.manifests.deleteRepository(repository, principalName(by.principal));
     this.log.success(by, 'repository.delete', repository, { tags: deleted.tags, manifests: deleted.manifests.length, blobs: deleted.blobs });
     return deleted;
   }
@@ -98,9 +93,7 @@ export class RepositoryOperations {
   async deleteAllIn(by: Acting, namespace: string): Promise<number> {
     await this.requireManage(by, namespace, namespace);
     // Refuse before the first deletion rather than leave the namespace half emptied.
-    await this.deps.services.readOnly.assertWritable().catch((error: unknown) => {
-      throw apiErrorOf(error);
-    });
+    await this.deps.services.readOnly.assertWritable();
     const names = await this.namesIn(namespace);
     for (const name of names) await this.delete(by, name);
     return names.length;
@@ -111,12 +104,4 @@ export class RepositoryOperations {
     const actions = await this.deps.access.actionsOnNamespace(by.principal, namespace);
     if (!actions.has('manage')) throw this.log.denied(by, 'repository.delete', target, `only owners of namespace "${namespace}" and admins may delete its repositories`);
   }
-}
-
-/** The admin API's view of a content/ refusal. */
-function apiErrorOf(error: unknown): unknown {
-  if (!(error instanceof RegistryError)) return error;
-  if (error.code === 'NAME_UNKNOWN') return new ManagementError('not_found', `no repository "${(error.detail as { name?: string } | undefined)?.name ?? ''}"`, detailOf(error));
-  if (error.code === 'DENIED') return new ManagementError('denied', error.message, detailOf(error));
-  return error;
 }

@@ -7,11 +7,10 @@ import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { Action } from '../auth/decide.js';
 import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
-import { ManagementError, detailOf } from '../errors/management-error.js';
+import { ManagementError } from '../errors/management-error.js';
 import { grantedActions, principalName } from '../auth/principal.js';
 import type { RolledBack, RollbackTarget } from '../content/tag-rollback.js';
-import { ReadOnlyError, type ReadOnlyState } from '../content/read-only-mode.js';
-import { RegistryError } from '../errors/index.js';
+import type { ReadOnlyState } from '../content/read-only-mode.js';
 import type { ImmutableTagRule, ImmutableTagRuleRecord, TagEventRecord } from '../metadata/tag-history-store.js';
 import { isTag, isRepositoryName } from '../oci/index.js';
 import type { RegistryServices } from '../content/registry-services.js';
@@ -31,27 +30,6 @@ export interface TagHistoryPage {
 
 const DEFAULT_HISTORY_LIMIT = 50;
 
-/** The admin API's view of a content/ refusal. */
-function apiErrorOf(error: unknown): unknown {
-  if (!(error instanceof RegistryError) || error instanceof ReadOnlyError) return error;
-  const detail = error.detail as { reason?: unknown } | undefined;
-  const message = typeof detail?.reason === 'string' ? detail.reason : error.message;
-  switch (error.code) {
-    case 'MANIFEST_UNKNOWN':
-    case 'NAME_UNKNOWN':
-      return new ManagementError('not_found', message, detailOf(error));
-    case 'DENIED':
-      return new ManagementError('denied', message, detailOf(error));
-    case 'DIGEST_INVALID':
-    case 'MANIFEST_INVALID':
-    case 'NAME_INVALID':
-    case 'UNSUPPORTED':
-      return new ManagementError('invalid', message, detailOf(error));
-    default:
-      return error;
-  }
-}
-
 /** Tag lifecycle operations, each taking the acting principal. */
 export class TagOperations {
   private readonly log: ManagementAudit;
@@ -66,17 +44,14 @@ export class TagOperations {
     if (query.tag !== undefined) checkTag(query.tag);
     await this.require(by, repository, 'pull');
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
-    try {
-      const events = await this.deps.services.manifests.history(repository, {
-        limit: limit + 1,
-        ...(query.tag === undefined ? {} : { tag: query.tag }),
-        ...(query.before === undefined ? {} : { before: query.before }),
-      });
-      const page = events.slice(0, limit);
-      return { events: page, next: events.length > limit ? page[page.length - 1]?.id : undefined };
-    } catch (error) {
-      throw apiErrorOf(error);
-    }
+    // Refusals of the content services are answered by api-error.ts via the error table.
+    const events = await this.deps.services.manifests.history(repository, {
+      limit: limit + 1,
+      ...(query.tag === undefined ? {} : { tag: query.tag }),
+      ...(query.before === undefined ? {} : { before: query.before }),
+    });
+    const page = events.slice(0, limit);
+    return { events: page, next: events.length > limit ? page[page.length - 1]?.id : undefined };
   }
 
   /** Points a tag back at an earlier manifest; a tag move like a push, so callers need push. */
@@ -84,12 +59,7 @@ export class TagOperations {
     checkRepository(repository);
     checkTag(tag);
     await this.require(by, repository, 'push');
-    let result: RolledBack;
-    try {
-      result = await this.deps.services.manifests.rollback(repository, tag, target, principalName(by.principal));
-    } catch (error) {
-      throw apiErrorOf(error);
-    }
+    const result = await this.deps.services.manifests.rollback(repository, tag, target, principalName(by.principal));
     this.log.success(by, 'tag.rollback', `${repository}:${tag}`, { digest: result.digest, changed: result.changed, ...target });
     return result;
   }

@@ -4,8 +4,8 @@
  * here is written by hand per route, so the document describes exactly what the server does.
  */
 import { z } from 'zod';
+import { API_ERROR_CODES, type ApiErrorCode } from '../../errors/index.js';
 import { API_PREFIX, type AnyApiRoute, type RouteAccess } from './api-route.js';
-import { API_ERROR_CODES, type ApiErrorCode } from './api-error.js';
 import { errorsSchema } from './schemas.js';
 
 type JsonObject = Record<string, unknown>;

@@ -20,7 +20,7 @@ export async function getBlob(ctx: V2Context, name: string, digestText: string):
   reply.header('Content-Type', 'application/octet-stream');
   const range = parseRange(request.headers.range, blob.size);
   if (range === 'unsatisfiable') {
-    throw new RegistryError('UNSUPPORTED', { status: 416, detail: { reason: 'requested range not satisfiable', range: request.headers.range, size: blob.size }, headers: { 'Content-Range': `bytes */${blob.size}` } });
+    throw new RegistryError('RANGE_NOT_SATISFIABLE', { detail: { reason: 'requested range not satisfiable', range: request.headers.range, size: blob.size }, headers: { 'Content-Range': `bytes */${blob.size}` } });
   }
   const offset = range?.start ?? 0;
   const length = range ? range.end - range.start + 1 : blob.size;

@@ -14,7 +14,7 @@ function parsePage(query: URLSearchParams): Page {
   const nText = query.get('n');
   let n: number | undefined;
   if (nText !== null) {
-    if (!/^\d+$/.test(nText)) throw new RegistryError('UNSUPPORTED', { status: 400, detail: { n: nText, reason: 'n must be a non-negative integer' } });
+    if (!/^\d+$/.test(nText)) throw new RegistryError('BAD_PARAMETER', { detail: { n: nText, reason: 'n must be a non-negative integer' } });
     n = Math.min(Number(nText), MAX_PAGE);
   }
   return { n, last: query.get('last') ?? undefined };
