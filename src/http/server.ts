@@ -6,7 +6,7 @@ import type { RegistryServices } from '../content/registry-services.js';
 import type { Operations } from '../operations/operations.js';
 import type { Readiness } from '../operations/readiness.js';
 import type { V2Context } from './context.js';
-import { registerAdminApi, type MountedExtension } from './api/admin-api.js';
+import type { MountedExtension } from './api/admin-api.js';
 import { ApiError } from './api/api-error.js';
 import { API_PREFIX } from './api/api-route.js';
 import type { AuthServices } from './auth/auth-deps.js';
@@ -14,13 +14,12 @@ import { UNCHECKED } from './auth/identity.js';
 import { passV2Gate } from './auth/v2-gate.js';
 import { HttpMetrics } from './middleware/metrics.js';
 import { deleteBlob, getBlob } from './routes/blobs.js';
-import { registerHealthRoutes } from './routes/health.js';
 import { listReferrers, listRepositories, listTags } from './routes/listing.js';
-import { registerOidcRoutes, type OidcSignInUser } from './routes/oidc.js';
-import { registerTokenRoutes } from './routes/token.js';
+import type { OidcSignInUser } from './routes/oidc.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
 import { badUrlError } from './bad-url.js';
+import { serverRoutes, V2_METHODS } from './routes.js';
 import { toV2Response } from './v2-errors.js';
 import { parseV2Path, type V2Target } from './v2-path.js';
 
@@ -45,7 +44,6 @@ export interface ServerDeps {
 
 type Handler = (ctx: V2Context) => Promise<void>;
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** The route table: which method does what on each kind of /v2 path. */
 function handlerFor(target: V2Target, method: string): Handler | undefined {
@@ -177,35 +175,38 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const handler = handlerFor(target, request.method);
     if (!handler) {
       // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
-      const allow = METHODS.filter((m) => handlerFor(target, m) !== undefined).join(', ');
+      const allow = V2_METHODS.filter((m) => handlerFor(target, m) !== undefined).join(', ');
       throw new RegistryError('METHOD_NOT_ALLOWED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
     }
     const identity = deps.auth.mode === 'none' ? UNCHECKED : await passV2Gate(deps.auth, request, target);
     if (target.kind === 'manifest' && request.method === 'GET') await limitManifestPulls(deps.auth, identity.kind === 'anonymous' ? undefined : identity.name, request.ip);
     await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query), identity, audit: deps.auth.audit });
   };
-  app.route({ method: [...METHODS], url: '/v2', handler: v2 });
-  app.route({ method: [...METHODS], url: '/v2/*', handler: v2 });
-
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('Content-Type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-  registerHealthRoutes(app, deps.readiness);
-  registerTokenRoutes(app, deps.auth);
-  registerAdminApi(app, { auth: deps.auth, ops: deps.ops, extensions: deps.extensions });
   const oidc = deps.config.auth.oidc;
-  if (oidc.issuer !== undefined) {
-    registerOidcRoutes(app, deps.auth, deps.oidcSignIn, {
-      issuer: oidc.issuer,
-      clientId: oidc.clientId,
-      ...(oidc.clientSecret === undefined ? {} : { clientSecret: oidc.clientSecret }),
-      scopes: oidc.scopes,
-      usernameClaim: oidc.usernameClaim,
-      groupsClaim: oidc.groupsClaim,
-      allowHttp: oidc.allowHttp,
-    });
-  }
+  const routes = serverRoutes({
+    v2,
+    metrics,
+    readiness: deps.readiness,
+    auth: deps.auth,
+    admin: { auth: deps.auth, ops: deps.ops, extensions: deps.extensions },
+    ...(oidc.issuer === undefined
+      ? {}
+      : {
+          oidc: {
+            signIn: deps.oidcSignIn,
+            settings: {
+              issuer: oidc.issuer,
+              clientId: oidc.clientId,
+              ...(oidc.clientSecret === undefined ? {} : { clientSecret: oidc.clientSecret }),
+              scopes: oidc.scopes,
+              usernameClaim: oidc.usernameClaim,
+              groupsClaim: oidc.groupsClaim,
+              allowHttp: oidc.allowHttp,
+            },
+          },
+        }),
+  });
+  for (const route of routes) app.route({ method: route.method, url: route.url, handler: route.handler });
   return app;
 }
 

@@ -3,12 +3,13 @@
  * caller, validates its path, query and body against the route's schemas, calls one
  * operation and writes its JSON; refusals use the API's error table (api-error.ts).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ANONYMOUS, type Principal } from '../../auth/principal.js';
 import { EXTENSIONS } from '../../extensions/catalog.js';
 import type { Operations } from '../../operations/operations.js';
 import type { AuthServices } from '../auth/auth-deps.js';
+import type { HttpRoute } from '../route-table.js';
 import { readBoundedBody } from '../read-body.js';
 import { authenticateApiRequest } from './api-auth.js';
 import { ApiError, toApiError } from './api-error.js';
@@ -119,14 +120,13 @@ async function handle(route: AnyApiRoute, deps: AdminApiDeps, extension: unknown
   }
 }
 
-/** Registers the admin API's routes on the server. */
-export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
+/** The admin API's routes, as entries of the server's route list. */
+export function adminRoutes(deps: AdminApiDeps): HttpRoute[] {
   const servicesOf = new Map<AnyApiRoute, unknown>(deps.extensions.flatMap((mounted) => mounted.routes.map((route) => [route, mounted.services] as const)));
-  for (const route of adminApiRoutes(deps.extensions.flatMap((mounted) => mounted.routes))) {
-    app.route({
-      method: route.method,
-      url: `${API_PREFIX}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
-      handler: (request, reply) => handle(route, deps, servicesOf.get(route), request, reply),
-    });
-  }
+  return adminApiRoutes(deps.extensions.flatMap((mounted) => mounted.routes)).map((route) => ({
+    method: route.method,
+    url: `${API_PREFIX}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
+    auth: route.access === 'public' ? 'public' : 'api',
+    handler: (request, reply) => handle(route, deps, servicesOf.get(route), request, reply),
+  }));
 }

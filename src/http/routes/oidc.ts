@@ -5,7 +5,8 @@
  * CLI's loopback listener. The login in progress travels in a signed, short-lived cookie, so the
  * callback may land on any node.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { HttpRoute } from '../route-table.js';
 import { OidcLogin, OidcLoginError, PENDING_LOGIN_TTL_MS, type OidcSettings, type PendingLogin } from '../../auth/oidc/oidc-login.js';
 import type { OidcSignIn } from '../../auth/oidc/oidc-accounts.js';
 import type { OidcIdentity } from '../../auth/oidc/oidc-login.js';
@@ -42,11 +43,11 @@ function isPending(state: Record<string, unknown>): state is Record<string, unkn
   return ['state', 'nonce', 'codeVerifier', 'redirectUri'].every((key) => typeof state[key] === 'string') && typeof state.createdAt === 'number';
 }
 
-/** Registers the OIDC routes when an issuer is configured. Discovery happens at the first login. */
 /** Turns a provider's user into a Berth account with a CLI secret (auth/oidc/oidc-accounts.ts). */
 export type OidcSignInUser = (identity: OidcIdentity, clientIp: string, options: { cliSession?: boolean }) => Promise<OidcSignIn>;
 
-export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, signIn: OidcSignInUser, settings: OidcSettings): void {
+/** The OIDC sign-in routes (served when an issuer is configured). Discovery happens at the first login. */
+export function oidcRoutes(auth: AuthServices, signIn: OidcSignInUser, settings: OidcSettings): HttpRoute[] {
   let discovered: Promise<OidcLogin> | undefined;
   const provider = (): Promise<OidcLogin> => {
     // A failed discovery (provider down) is retried by the next login, not cached.
@@ -57,7 +58,7 @@ export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, sig
     return discovered;
   };
 
-  app.get('/auth/oidc/login', async (request, reply) => {
+  const beginLogin: RouteHandlerMethod = async (request, reply) => {
     const portText = new URLSearchParams(request.url.split('?')[1] ?? '').get('cli_port');
     const cliPort = portText === null ? undefined : Number(portText);
     if (cliPort !== undefined && (!Number.isInteger(cliPort) || cliPort < 1024 || cliPort > 65535)) {
@@ -75,9 +76,9 @@ export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, sig
     const secure = request.protocol === 'https' ? '; Secure' : '';
     reply.header('Set-Cookie', `${COOKIE}=${sealed}; HttpOnly; SameSite=Lax; Path=/auth/oidc; Max-Age=${PENDING_LOGIN_TTL_MS / 1000}${secure}`);
     return reply.code(302).header('Location', url).header('Cache-Control', 'no-store').send();
-  });
+  };
 
-  app.get('/auth/oidc/callback', async (request, reply) => {
+  const finishLogin: RouteHandlerMethod = async (request, reply) => {
     reply.header('Set-Cookie', `${COOKIE}=; HttpOnly; SameSite=Lax; Path=/auth/oidc; Max-Age=0`);
     const sealed = cookieValue(request, COOKIE);
     const state = sealed === undefined ? undefined : await auth.tokens.openLoginState(sealed);
@@ -106,5 +107,10 @@ export function registerOidcRoutes(app: FastifyInstance, auth: AuthServices, sig
       `<p>Your CLI secret (shown once; signing in again replaces it):</p><pre id="cli-secret">${escapeHtml(result.cliSecret)}</pre>` +
         `<p>Use it as the password: <code>docker login ${host} -u ${escapeHtml(result.username)}</code></p>`,
     );
-  });
+  };
+
+  return [
+    { method: 'GET', url: '/auth/oidc/login', auth: 'browser', handler: beginLogin },
+    { method: 'GET', url: '/auth/oidc/callback', auth: 'browser', handler: finishLogin },
+  ];
 }

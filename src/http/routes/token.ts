@@ -4,12 +4,13 @@
  * refresh_token grants. The granted scope is what was asked intersected with what the principal
  * may do — asking too much is never an error, it just isn't granted.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, credentialKind, type Credentials, type Refusal } from '../../auth/authenticate.js';
 import { principalName, type Principal } from '../../auth/principal.js';
 import { parseScopes, requestedActions } from '../../auth/scope.js';
 import type { AccessEntry, TokenSubject } from '../../auth/token-issuer.js';
 import { RegistryError } from '../../errors/index.js';
+import type { HttpRoute } from '../route-table.js';
 import type { AuthServices } from '../auth/auth-deps.js';
 import { presentedCredentials } from '../auth/credentials-header.js';
 import { throttledError } from '../auth/throttled-error.js';
@@ -132,16 +133,23 @@ async function postToken(auth: AuthServices, request: FastifyRequest, reply: Fas
   await reply.header('Content-Type', 'application/json').header('Cache-Control', 'no-store').send(JSON.stringify(body));
 }
 
-/** Registers /token and /.well-known/jwks.json. */
-export function registerTokenRoutes(app: FastifyInstance, auth: AuthServices): void {
-  app.get('/token', (request, reply) => getToken(auth, request, reply));
-  app.post('/token', async (request, reply) => {
-    try {
-      await postToken(auth, request, reply);
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      await reply.code(error.status).header('Content-Type', 'application/json').send(JSON.stringify({ error: error.error, error_description: error.message }));
-    }
-  });
-  app.get('/.well-known/jwks.json', async (_request, reply) => reply.header('Content-Type', 'application/json').send(JSON.stringify(auth.tokens.jwks())));
+/** /token (GET: Docker's token flow; POST: OAuth2 grants) and /.well-known/jwks.json. */
+export function tokenRoutes(auth: AuthServices): HttpRoute[] {
+  return [
+    { method: 'GET', url: '/token', auth: 'token', handler: (request, reply) => getToken(auth, request, reply) },
+    {
+      method: 'POST',
+      url: '/token',
+      auth: 'token',
+      handler: async (request, reply) => {
+        try {
+          await postToken(auth, request, reply);
+        } catch (error) {
+          if (!(error instanceof OAuthError)) throw error;
+          await reply.code(error.status).header('Content-Type', 'application/json').send(JSON.stringify({ error: error.error, error_description: error.message }));
+        }
+      },
+    },
+    { method: 'GET', url: '/.well-known/jwks.json', auth: 'public', handler: async (_request, reply) => reply.header('Content-Type', 'application/json').send(JSON.stringify(auth.tokens.jwks())) },
+  ];
 }
