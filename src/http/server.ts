@@ -19,6 +19,7 @@ import type { OidcSignInUser } from './routes/oidc.js';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './routes/uploads.js';
 import { badUrlError } from './bad-url.js';
+import type { HttpRoute } from './route-table.js';
 import { serverRoutes, V2_METHODS } from './routes.js';
 import { toV2Response } from './v2-errors.js';
 import { parseV2Path, type V2Target } from './v2-path.js';
@@ -207,7 +208,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         }),
   });
   for (const route of routes) app.route({ method: route.method, url: route.url, handler: route.handler });
+  answered.set(app, routes.map(({ method, url, auth }) => ({ method, url, auth })));
   return app;
+}
+
+/** What each built server answers, kept so the route list can be checked against the running server. */
+const answered = new WeakMap<FastifyInstance, readonly Omit<HttpRoute, 'handler'>[]>();
+
+/** The routes a server built by buildServer answers, with each one's auth requirement. */
+export function routesOf(app: FastifyInstance): readonly Omit<HttpRoute, 'handler'>[] {
+  return answered.get(app) ?? [];
 }
 
 /** Manifest pulls count against the per-principal and per-address limits (429 with Retry-After). */
