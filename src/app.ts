@@ -143,10 +143,10 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const cache = new ManifestCache(config.manifests.cacheEntries, invalidation);
   // The one write gate every content write passes (/v2, admin API, CLI, lifecycle runs).
   const readOnly = new ReadOnlyMode(store);
-  // Rules are resolved per request, after `auth` (built below) exists.
-  const immutableTags = new ImmutableTagRules(store, (repository) => auth.access.namespaceOf(repository), { writes: readOnly });
+  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis, invalidation);
+  const immutableTags = new ImmutableTagRules(store, auth.access.names, { writes: readOnly });
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => cache.delete(repository, digest));
-  const quotas = new QuotaService(store, (repository) => auth.access.namespaceOf(repository), { depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root });
+  const quotas = new QuotaService(store, auth.access.names);
   const pulls = new PullRecorder(store.lifecycle, (error) => logger.warn({ err: error }, 'a manifest pull time could not be recorded'));
   const services = {
     uploads: new UploadService(store, driver, {
@@ -168,7 +168,6 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     readOnly,
     quotas,
   };
-  const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis, invalidation);
   const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
   if (store.dialect === 'postgres' && config.auth.keyEncryptionKey === undefined && config.auth.keyEncryptionKeyFile === undefined) {
     logger.warn('the token-signing private keys are stored in clear in PostgreSQL: set auth.keyEncryptionKey (docs/deploy.md)');
@@ -178,7 +177,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   const metrics = new HttpMetrics({
     totals: () => store.usage.totals(),
-    namespaceOf: (repository) => auth.access.namespaceOf(repository),
+    namespaceOf: (repository) => auth.access.names.namespaceOf(repository),
     namespaceLabels: config.metrics.namespaceLabels,
     cacheMs: config.metrics.storageCacheSeconds * 1000,
   });

@@ -6,19 +6,10 @@
 import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { NamespaceRecord, Role, Visibility } from '../metadata/access-store.js';
+import type { NamespaceMap } from '../metadata/namespace-map.js';
 import { decide, type Action, type Actor } from './decide.js';
 import { addressAllowed } from './network.js';
 import { grantedActions, type Principal } from './principal.js';
-
-/** How repository names map to namespaces. */
-export interface NamespaceSettings {
-  /** How many leading path components name the namespace (1: `team/app` → `team`). */
-  depth: number;
-  /** The namespace of names without a slash (`alpine` → `library`). */
-  rootNamespace: string;
-  /** Every user owns the namespace named like them. */
-  personalNamespaces: boolean;
-}
 
 const NETWORK_RULES_TTL_MS = 2000;
 const NETWORK_CACHE_ENTRIES = 10_000;
@@ -27,16 +18,16 @@ const NETWORK_CACHE_ENTRIES = 10_000;
 export class AccessControl {
   private readonly networkCache = new BoundedCache<{ record: NamespaceRecord | undefined }>({ max: NETWORK_CACHE_ENTRIES, ttlMs: NETWORK_RULES_TTL_MS });
 
+  /** `personalNamespaces`: every user owns the namespace named like them. */
   constructor(
     private readonly store: MetadataStore,
-    readonly namespaces: NamespaceSettings,
+    readonly names: NamespaceMap,
+    readonly personalNamespaces: boolean,
   ) {}
 
   /** The namespace a repository belongs to. */
   namespaceOf(repository: string): string {
-    const parts = repository.split('/');
-    if (parts.length === 1) return this.namespaces.rootNamespace;
-    return parts.slice(0, Math.min(this.namespaces.depth, parts.length - 1)).join('/');
+    return this.names.namespaceOf(repository);
   }
 
   /** What the principal may do on the repository, from the client address `clientIp`. */
@@ -111,7 +102,7 @@ export class AccessControl {
     ]);
     const namespaces = new Map<string, NamespaceRecord>(namespaceList.map((ns) => [ns.name, ns]));
     const memberOf = new Set(memberships.map((m) => m.namespace));
-    if (principal.kind === 'user' && this.namespaces.personalNamespaces) memberOf.add(principal.name);
+    if (principal.kind === 'user' && this.personalNamespaces) memberOf.add(principal.name);
     return (repository) => {
       const namespace = this.namespaceOf(repository);
       const record = namespaces.get(namespace);
@@ -142,7 +133,7 @@ export class AccessControl {
       case 'user': {
         if (principal.admin) return { kind: 'admin' };
         const roles: Role[] = [];
-        if (this.namespaces.personalNamespaces && namespace === principal.name) roles.push('owner');
+        if (this.personalNamespaces && namespace === principal.name) roles.push('owner');
         const groups = new Set(principal.groups);
         for (const member of await this.store.namespaces.members(namespace)) {
           if ((member.kind === 'user' && member.name === principal.name) || (member.kind === 'group' && groups.has(member.name))) roles.push(member.role);

@@ -1,4 +1,5 @@
 /** Builds the access-control services from the configuration (called by app.ts). */
+import { NamespaceMap } from '../metadata/namespace-map.js';
 import { localOnly, type CacheInvalidation } from '../cluster/cache-invalidation.js';
 import { Exclusive } from '../cluster/exclusive.js';
 import type { SharedRedis } from '../cluster/shared-redis.js';
@@ -59,7 +60,7 @@ export async function buildAuth(config: Config, store: MetadataStore, onAuditErr
   return {
     tokens,
     authenticator: new Authenticator(store, { ...(ldap ? { ldap } : {}), adminGroups: config.auth.adminGroups, lane: new PasswordLane(limits.passwordVerifications) }),
-    access: new AccessControl(store, { depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root, personalNamespaces: config.auth.namespaces.personal }),
+    access: new AccessControl(store, new NamespaceMap({ depth: config.auth.namespaces.depth, rootNamespace: config.auth.namespaces.root }), config.auth.namespaces.personal),
     audit: new AuditLog(store.audit, onAuditError),
     limits: new RateLimits({
       manifestPullsPerPrincipal: { limit: limits.manifestPullsPerPrincipal, windowSeconds: limits.windowSeconds },

@@ -1,3 +1,4 @@
+import type { NamespaceMap } from '../metadata/namespace-map.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { isTagPattern, type ImmutableTagRule, type ImmutableTagRuleRecord } from '../metadata/tag-history-store.js';
 import type { WriteGate } from './read-only-mode.js';
@@ -23,12 +24,12 @@ export class ImmutableTagRules {
   private readonly ttlMs: number;
 
   /**
-   * `namespaceOf` maps a repository to its namespace (AccessControl.namespaceOf, from app.ts);
+   * `names` maps a repository to its namespace (the registry's one NamespaceMap);
    * `writes` is the read-only gate adding and removing rules pass (they decide which tags move).
    */
   constructor(
     private readonly store: MetadataStore,
-    private readonly namespaceOf: (repository: string) => string,
+    private readonly names: NamespaceMap,
     private readonly options: { ttlMs?: number; writes?: WriteGate } = {},
   ) {
     this.ttlMs = options.ttlMs ?? IMMUTABLE_RULES_TTL_MS;
@@ -42,12 +43,12 @@ export class ImmutableTagRules {
 
   /** True when the rule protects the repository's tags (its own rule, or its namespace's). */
   appliesTo(rule: ImmutableTagRule, repository: string): boolean {
-    return rule.scopeKind === 'repository' ? rule.scope === repository : rule.scope === this.namespaceOf(repository);
+    return rule.scopeKind === 'repository' ? rule.scope === repository : rule.scope === this.names.namespaceOf(repository);
   }
 
   /** The namespace a repository-scoped rule's repository belongs to (for permission checks). */
   namespaceOfScope(rule: ImmutableTagRule): string {
-    return rule.scopeKind === 'namespace' ? rule.scope : this.namespaceOf(rule.scope);
+    return rule.scopeKind === 'namespace' ? rule.scope : this.names.namespaceOf(rule.scope);
   }
 
   /** Every rule, freshly read. */

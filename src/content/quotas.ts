@@ -1,6 +1,7 @@
 import { RegistryError } from '../errors/index.js';
 import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { NamespaceMap } from '../metadata/namespace-map.js';
 import type { BlobQuota, QuotaRefusal, RepositoryScope, RepositoryUsage } from '../metadata/usage-store.js';
 
 /**
@@ -10,12 +11,6 @@ import type { BlobQuota, QuotaRefusal, RepositoryScope, RepositoryUsage } from '
 export const QUOTA_TTL_MS = 2000;
 
 const CACHE_ENTRIES = 10_000;
-
-/** How names map to namespaces (auth.namespaces: the same settings AccessControl uses). */
-export interface QuotaSettings {
-  depth: number;
-  rootNamespace: string;
-}
 
 /** A namespace's usage as the admin API reports it. */
 export interface NamespaceUsage {
@@ -37,41 +32,26 @@ export interface NamespaceUsage {
 export class QuotaService {
   private readonly cache: BoundedCache<{ quotaBytes: number | undefined }>;
 
-  /** `namespaceOf` maps a repository to its namespace (AccessControl.namespaceOf, from app.ts). */
+  /** `names`: the registry's one mapping of repository names to namespaces. */
   constructor(
     private readonly store: MetadataStore,
-    private readonly namespaceOf: (repository: string) => string,
-    private readonly settings: QuotaSettings,
+    private readonly names: NamespaceMap,
     ttlMs = QUOTA_TTL_MS,
   ) {
     this.cache = new BoundedCache({ max: CACHE_ENTRIES, ttlMs });
   }
 
-  /**
-   * The namespace's repositories as the store selects them — the inverse of namespaceOf: a
-   * namespace of `depth` components holds every name under it, a shallower one only the names
-   * one component below it, and the root namespace also the names without a '/'.
-   */
-  scopeOf(namespace: string): RepositoryScope {
-    const components = namespace.split('/').length;
-    return {
-      ...(components <= this.settings.depth ? { prefix: `${namespace}/` } : {}),
-      ...(components < this.settings.depth ? { directChildren: true } : {}),
-      ...(namespace === this.settings.rootNamespace ? { rootNames: true } : {}),
-    };
-  }
-
   /** The repository's namespace and the store's description of its repositories. */
   namespaceScope(repository: string): { namespace: string; scope: RepositoryScope } {
-    const namespace = this.namespaceOf(repository);
-    return { namespace, scope: this.scopeOf(namespace) };
+    const namespace = this.names.namespaceOf(repository);
+    return { namespace, scope: this.names.scopeOf(namespace) };
   }
 
   /** The quota a link into the repository must respect, or undefined when its namespace has none. */
   async quotaFor(repository: string): Promise<BlobQuota | undefined> {
-    const namespace = this.namespaceOf(repository);
+    const namespace = this.names.namespaceOf(repository);
     const limitBytes = await this.limitOf(namespace);
-    return limitBytes === undefined ? undefined : { namespace, scope: this.scopeOf(namespace), limitBytes };
+    return limitBytes === undefined ? undefined : { namespace, scope: this.names.scopeOf(namespace), limitBytes };
   }
 
   /**
@@ -102,7 +82,7 @@ export class QuotaService {
 
   /** A namespace's usage, in total and per repository. */
   async usage(namespace: string): Promise<NamespaceUsage> {
-    const scope = this.scopeOf(namespace);
+    const scope = this.names.scopeOf(namespace);
     const [usedBytes, repositories, limitBytes] = await Promise.all([this.store.usage.usage(scope), this.store.usage.repositoryUsage(scope), this.limitOf(namespace, true)]);
     return { namespace, usedBytes, quotaBytes: limitBytes ?? null, repositories };
   }

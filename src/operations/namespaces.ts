@@ -94,7 +94,7 @@ export class NamespaceOperations {
     const mine = new Set<string>();
     if (principal.kind === 'user') {
       for (const membership of await this.deps.store.namespaces.membershipsOf(principal.name, principal.groups)) mine.add(membership.namespace);
-      if (this.deps.access.namespaces.personalNamespaces) mine.add(principal.name);
+      if (this.deps.access.personalNamespaces) mine.add(principal.name);
     }
     return all.filter((namespace) => namespace.visibility === 'public' || mine.has(namespace.name));
   }
@@ -223,7 +223,7 @@ export class NamespaceOperations {
 
   /** Namespace names are repository path components, at most the configured namespace depth. */
   private checkName(name: string): void {
-    const depth = this.deps.access.namespaces.depth;
+    const depth = this.deps.access.names.settings.depth;
     if (!isRepositoryName(name)) throw invalid('name', `"${name.slice(0, 300)}" is not a valid repository path`);
     if (name.split('/').length > depth) throw invalid('name', `a namespace has at most ${depth} path component(s) (auth.namespaces.depth)`);
   }
@@ -241,7 +241,7 @@ export class NamespaceOperations {
 
   private isMember(principal: Principal, namespace: string, members: readonly MemberRecord[]): boolean {
     if (principal.kind !== 'user') return false;
-    if (this.deps.access.namespaces.personalNamespaces && principal.name === namespace) return true;
+    if (this.deps.access.personalNamespaces && principal.name === namespace) return true;
     const groups = new Set(principal.groups);
     return members.some((member) => (member.kind === 'user' ? member.name === principal.name : groups.has(member.name)));
   }

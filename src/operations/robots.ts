@@ -166,7 +166,7 @@ export class RobotOperations {
     const access = this.deps.access;
     if (!pattern.endsWith('/*')) return access.namespaceOf(pattern);
     const prefix = pattern.slice(0, -2);
-    return prefix.split('/').length < access.namespaces.depth ? undefined : access.namespaceOf(`${prefix}/x`);
+    return prefix.split('/').length < access.names.settings.depth ? undefined : access.namespaceOf(`${prefix}/x`);
   }
 }
 

@@ -107,7 +107,7 @@ export class LifecycleAdmin {
     const kinds: readonly PolicyScopeKind[] = ['namespace', 'repository'];
     if (!kinds.includes(source.scopeKind)) throw invalid('scopeKind', 'must be namespace or repository');
     if (!isRepositoryName(source.scope)) throw invalid('scope', `"${source.scope.slice(0, 300)}" is not a ${source.scopeKind} name`);
-    const depth = this.deps.access.namespaces.depth;
+    const depth = this.deps.access.names.settings.depth;
     if (source.scopeKind === 'namespace' && source.scope.split('/').length > depth) {
       throw invalid('scope', `a namespace has at most ${depth} path component(s) (auth.namespaces.depth)`);
     }
