@@ -7,7 +7,7 @@ import { BoundedCache } from '../cluster/bounded-cache.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { NamespaceRecord, Role, Visibility } from '../metadata/access-store.js';
 import type { NamespaceMap } from '../metadata/namespace-map.js';
-import { decide, type Action, type Actor } from './decide.js';
+import { decide, type Action, type Standing } from './decide.js';
 import { addressAllowed } from './network.js';
 import { grantedActions, type Principal } from './principal.js';
 
@@ -35,9 +35,9 @@ export class AccessControl {
     const namespaceName = this.namespaceOf(repository);
     const [namespace, ownVisibility] = await Promise.all([this.store.namespaces.get(namespaceName), this.store.namespaces.repositoryVisibility(repository)]);
     const visibility: Visibility = ownVisibility ?? namespace?.visibility ?? 'private';
-    const actor = await this.actorFor(principal, namespaceName, repository);
+    const standing = await this.standingOf(principal, namespaceName, repository);
     const allowed = decide({
-      actor,
+      standing,
       visibility,
       network: { pull: addressAllowed(namespace?.pullCidrs, clientIp), push: addressAllowed(namespace?.pushCidrs, clientIp) },
     });
@@ -80,8 +80,8 @@ export class AccessControl {
   /** What the principal may do on a namespace itself (`manage` is what its owners may). */
   async actionsOnNamespace(principal: Principal, namespace: string): Promise<Set<Action>> {
     const record = await this.store.namespaces.get(namespace);
-    const actor = await this.actorFor(principal, namespace, undefined);
-    const allowed = decide({ actor, visibility: record?.visibility ?? 'private', network: { pull: true, push: true } });
+    const standing = await this.standingOf(principal, namespace, undefined);
+    const allowed = decide({ standing, visibility: record?.visibility ?? 'private', network: { pull: true, push: true } });
     if (principal.kind === 'user' && principal.restrictTo) allowed.delete('manage');
     return allowed;
   }
@@ -124,7 +124,7 @@ export class AccessControl {
     return grantedActions(principal.grants, repository);
   }
 
-  private async actorFor(principal: Principal, namespace: string, repository: string | undefined): Promise<Actor> {
+  private async standingOf(principal: Principal, namespace: string, repository: string | undefined): Promise<Standing> {
     switch (principal.kind) {
       case 'anonymous':
         return { kind: 'anonymous' };

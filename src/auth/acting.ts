@@ -7,7 +7,7 @@ import type { AuditLog } from './audit-log.js';
 import { principalName, type Principal } from './principal.js';
 
 /** The acting principal and, when known, the client address it acts from. */
-export interface Acting {
+export interface ActingPrincipal {
   principal: Principal;
   clientIp?: string;
 }
@@ -31,17 +31,17 @@ export class ManagementAudit {
   constructor(private readonly log: AuditLog) {}
 
   /** A permission change that happened. */
-  success(by: Acting, action: string, target: string, detail?: Record<string, unknown>): void {
+  success(by: ActingPrincipal, action: string, target: string, detail?: Record<string, unknown>): void {
     this.record(by, action, target, 'success', detail);
   }
 
   /** A permission change refused for lack of rights: recorded, then returned to be thrown. */
-  denied(by: Acting, action: string, target: string, message: string): ManagementError {
+  denied(by: ActingPrincipal, action: string, target: string, message: string): ManagementError {
     this.record(by, action, target, 'denied', { reason: message });
     return new ManagementError('denied', message);
   }
 
-  private record(by: Acting, action: string, target: string, outcome: 'success' | 'denied', detail: Record<string, unknown> | undefined): void {
+  private record(by: ActingPrincipal, action: string, target: string, outcome: 'success' | 'denied', detail: Record<string, unknown> | undefined): void {
     this.log.record({
       actor: principalName(by.principal),
       actorKind: by.principal.kind,

@@ -1,11 +1,11 @@
 /**
- * Every actor × visibility × network case of the access decision, as one literal table: each
+ * Every standing × visibility × network case of the access decision, as one literal table: each
  * cell lists the allowed actions as letters (p pull, u push, d delete, m manage). The table is
  * written out by hand, not computed, so it states the policy independently of decide().
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, type Action, type Actor } from './decide.js';
+import { decide, type Action, type Standing } from './decide.js';
 
 const LETTERS: Record<string, Action> = { p: 'pull', u: 'push', d: 'delete', m: 'manage' };
 
@@ -21,7 +21,7 @@ const COLUMNS = [
 ] as const;
 
 // Columns:                 private: open  noPull noPush none | public: open  noPull noPush none
-const TABLE: [string, Actor, string[]][] = [
+const TABLE: [string, Standing, string[]][] = [
   ['anonymous', { kind: 'anonymous' }, ['', '', '', '', 'p', '', 'p', '']],
   ['system admin', { kind: 'admin' }, ['pudm', 'udm', 'pm', 'm', 'pudm', 'udm', 'pm', 'm']],
   ['owner', { kind: 'user', roles: ['owner'] }, ['pudm', 'udm', 'pm', 'm', 'pudm', 'udm', 'pm', 'm']],
@@ -44,12 +44,12 @@ function letters(actions: Set<Action>): string {
 }
 
 describe('decide: role × action × visibility × network', () => {
-  for (const [name, actor, cells] of TABLE) {
+  for (const [name, standing, cells] of TABLE) {
     COLUMNS.forEach((column, index) => {
       const expected = cells[index] as string;
       const where = `${column.visibility}, pull network ${column.network.pull ? 'allowed' : 'refused'}, push network ${column.network.push ? 'allowed' : 'refused'}`;
       it(`${name} on a ${where} repository may: ${expected === '' ? 'nothing' : expected.split('').map((l) => LETTERS[l]).join(', ')}`, () => {
-        assert.equal(letters(decide({ actor, visibility: column.visibility, network: column.network })), expected);
+        assert.equal(letters(decide({ standing, visibility: column.visibility, network: column.network })), expected);
       });
     });
   }

@@ -1,5 +1,5 @@
 /**
- * The access decision: what an actor may do on one repository. Pure — no I/O, no clock — so one
+ * The access decision: what a principal may do on one repository, given its standing there. Pure — no I/O, no clock — so one
  * table-driven test covers every role × action × visibility × network case (decide.test.ts).
  * access-control.ts gathers the inputs (roles, visibility, network) from the metadata store.
  */
@@ -19,8 +19,8 @@ export const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = {
   reader: ['pull'],
 };
 
-/** Who asks, reduced to what matters for one repository. */
-export type Actor =
+/** A principal's standing in one repository's namespace: what of it matters to the decision. */
+export type Standing =
   | { kind: 'anonymous' }
   | { kind: 'admin' }
   /** A user with the roles they hold in the repository's namespace (directly or through groups). */
@@ -30,7 +30,7 @@ export type Actor =
 
 /** Everything the decision depends on. */
 export interface DecisionInput {
-  actor: Actor;
+  standing: Standing;
   /** The repository's effective visibility (its own, else its namespace's, else private). */
   visibility: Visibility;
   /** Whether the client's address passes the namespace's pull and push CIDR allow-lists. */
@@ -40,11 +40,11 @@ export interface DecisionInput {
 /** The actions allowed. Network rules bind everyone, admins too; `manage` is not a network action. */
 export function decide(input: DecisionInput): Set<Action> {
   const allowed = new Set<Action>();
-  const { actor } = input;
-  if (actor.kind === 'admin') ACTIONS.forEach((action) => allowed.add(action));
-  if (actor.kind === 'user') for (const role of actor.roles) ROLE_ACTIONS[role].forEach((action) => allowed.add(action));
+  const { standing } = input;
+  if (standing.kind === 'admin') ACTIONS.forEach((action) => allowed.add(action));
+  if (standing.kind === 'user') for (const role of standing.roles) ROLE_ACTIONS[role].forEach((action) => allowed.add(action));
   // Robots act on content only: they never administer a namespace.
-  if (actor.kind === 'robot') actor.actions.filter((action) => action !== 'manage').forEach((action) => allowed.add(action));
+  if (standing.kind === 'robot') standing.actions.filter((action) => action !== 'manage').forEach((action) => allowed.add(action));
   if (input.visibility === 'public') allowed.add('pull');
   if (!input.network.pull) allowed.delete('pull');
   if (!input.network.push) {

@@ -7,14 +7,14 @@
  * the core routes get the operations, an extension's routes close over its own services.
  */
 import type { z } from 'zod';
-import type { Acting } from '../auth/acting.js';
+import type { ActingPrincipal } from '../auth/acting.js';
 
 /** Who may call a route, as the document states it (the management operation decides). */
 export type RouteAccess = 'public' | 'authenticated' | 'admin' | 'self-or-admin' | 'owner-or-admin' | 'member-or-admin' | 'creator-or-admin' | 'owner-of-every-grant-or-admin' | 'repository-pull' | 'repository-push' | 'maintainer-or-admin';
 
 /** What a handler gets: the caller, path parameters, and the validated query and body. */
 export interface RouteContext<Q, B> {
-  by: Acting;
+  by: ActingPrincipal;
   params: Record<string, string>;
   query: Q;
   body: B;

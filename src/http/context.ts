@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { RegistryServices } from '../content/registry-services.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import type { Identity } from './auth/identity.js';
+import type { RequestPrincipal } from './auth/request-principal.js';
 import type { HttpMetrics } from './middleware/metrics.js';
 
 /** What every /v2 handler gets: the request, the reply, the services and the query. */
@@ -14,15 +14,15 @@ export interface V2Context {
   metrics: HttpMetrics;
   query: URLSearchParams;
   /** Who the request acts as (the gate checked the route's own needs already). */
-  identity: Identity;
+  principal: RequestPrincipal;
   audit: AuditLog;
 }
 
 /** Writes a successful push, pull or delete to the audit log. */
 export function auditAction(ctx: V2Context, action: string, target: string, detail?: Record<string, unknown>): void {
   ctx.audit.record({
-    actor: ctx.identity.name,
-    actorKind: ctx.identity.kind,
+    actor: ctx.principal.name,
+    actorKind: ctx.principal.kind,
     action,
     target,
     outcome: 'success',

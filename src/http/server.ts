@@ -10,7 +10,7 @@ import type { MountedExtension } from './api/admin-api.js';
 import { ApiError } from './api/api-error.js';
 import { API_PREFIX } from './api/api-route.js';
 import type { AuthServices } from './auth/auth-deps.js';
-import { UNCHECKED } from './auth/identity.js';
+import { UNCHECKED } from './auth/request-principal.js';
 import { passV2Gate } from './auth/v2-gate.js';
 import { HttpMetrics } from './middleware/metrics.js';
 import { deleteBlob, getBlob } from './routes/blobs.js';
@@ -179,9 +179,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const allow = V2_METHODS.filter((m) => handlerFor(target, m) !== undefined).join(', ');
       throw new RegistryError('METHOD_NOT_ALLOWED', { detail: { reason: 'method not allowed on this route', method: request.method, path }, headers: { Allow: allow } });
     }
-    const identity = deps.auth.mode === 'none' ? UNCHECKED : await passV2Gate(deps.auth, request, target);
-    if (target.kind === 'manifest' && request.method === 'GET') await limitManifestPulls(deps.auth, identity.kind === 'anonymous' ? undefined : identity.name, request.ip);
-    await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query), identity, audit: deps.auth.audit });
+    const principal = deps.auth.mode === 'none' ? UNCHECKED : await passV2Gate(deps.auth, request, target);
+    if (target.kind === 'manifest' && request.method === 'GET') await limitManifestPulls(deps.auth, principal.kind === 'anonymous' ? undefined : principal.name, request.ip);
+    await handler({ request, reply, services: deps.services, config: deps.config, metrics, query: new URLSearchParams(query), principal, audit: deps.auth.audit });
   };
   const oidc = deps.config.auth.oidc;
   const routes = serverRoutes({

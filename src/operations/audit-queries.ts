@@ -1,6 +1,6 @@
 /** Reading the audit log (system admins only), newest first, a page at a time. */
 import type { AuditEventRecord, AuditQuery } from '../metadata/access-store.js';
-import { isSystemAdmin, type Acting } from '../auth/acting.js';
+import { isSystemAdmin, type ActingPrincipal } from '../auth/acting.js';
 import type { ManagementDeps } from './operation-deps.js';
 import { invalid, ManagementError } from '../errors/management-error.js';
 
@@ -24,7 +24,7 @@ export class AuditQueries {
   constructor(private readonly deps: ManagementDeps) {}
 
   /** Events matching the filter. */
-  async query(by: Acting, filter: AuditFilter): Promise<AuditPage> {
+  async query(by: ActingPrincipal, filter: AuditFilter): Promise<AuditPage> {
     if (!isSystemAdmin(by.principal)) throw new ManagementError('denied', 'only admins may read the audit log');
     const limit = filter.limit ?? AUDIT_DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_MAX_LIMIT) throw invalid('limit', `a whole number from 1 to ${AUDIT_MAX_LIMIT}`);

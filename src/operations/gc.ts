@@ -4,7 +4,7 @@
  */
 import { LeaseBusyError } from '../cluster/exclusive.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import { ManagementError } from '../errors/management-error.js';
 import type { GcRunRecord, GcRunStore } from '../metadata/gc-run-store.js';
 import { OrphanSweepRefusedError, type GarbageCollector, type GcReport } from '../gc/collector.js';
@@ -22,7 +22,7 @@ export class GcOperations {
   }
 
   /** Collects now (or, dry, reports what would go), audited as gc.run. */
-  async run(by: Acting, options: { dryRun: boolean }): Promise<GcReport> {
+  async run(by: ActingPrincipal, options: { dryRun: boolean }): Promise<GcReport> {
     if (!isSystemAdmin(by.principal)) throw this.log.denied(by, 'gc.run', '*', 'only admins may run garbage collection');
     const report = await this.gc.run({ dryRun: options.dryRun }).catch((error: unknown) => {
       if (error instanceof LeaseBusyError) throw new ManagementError('conflict', error.message, { holder: error.holder });
@@ -34,7 +34,7 @@ export class GcOperations {
   }
 
   /** The latest runs of every node, newest first (admins only). */
-  async history(by: Acting, limit: number): Promise<GcRunRecord[]> {
+  async history(by: ActingPrincipal, limit: number): Promise<GcRunRecord[]> {
     if (!isSystemAdmin(by.principal)) throw this.log.denied(by, 'gc.history', '*', 'only admins may read the garbage collection history');
     return this.runs.list(limit);
   }

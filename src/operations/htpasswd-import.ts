@@ -4,7 +4,7 @@
  * existing is overwritten; every line that didn't become an account is reported with its number.
  */
 import { parseHtpasswd } from '../auth/htpasswd.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import type { ManagementDeps } from './operation-deps.js';
 import { ManagementError } from '../errors/management-error.js';
 import { ACCOUNT_NAME_MAX, ACCOUNT_NAME_PATTERN } from './names.js';
@@ -23,7 +23,7 @@ export interface HtpasswdImportResult {
 export const HTPASSWD_MAX_ENTRIES = 100_000;
 
 /** Imports an htpasswd file's text (admins only). */
-export async function importHtpasswd(deps: ManagementDeps, by: Acting, text: string): Promise<HtpasswdImportResult> {
+export async function importHtpasswd(deps: ManagementDeps, by: ActingPrincipal, text: string): Promise<HtpasswdImportResult> {
   const audit = new ManagementAudit(deps.audit);
   if (!isSystemAdmin(by.principal)) throw audit.denied(by, 'user.import', 'htpasswd', 'only admins may import users');
   const { entries, refused } = numberedEntries(text);

@@ -9,7 +9,7 @@ import { isRepositoryName } from '../oci/index.js';
 import { robotLogin } from '../auth/credentials.js';
 import { parseCidr } from '../auth/network.js';
 import type { Principal } from '../auth/principal.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import type { ManagementDeps } from './operation-deps.js';
 import { invalid, ManagementError } from '../errors/management-error.js';
 import { checkAccountName } from './names.js';
@@ -60,7 +60,7 @@ export interface NamespaceQuotas {
 export interface NamespaceRepositories {
   namesIn(namespace: string): Promise<string[]>;
   /** Deletes them all, audited each; returns how many. */
-  deleteAllIn(by: Acting, namespace: string): Promise<number>;
+  deleteAllIn(by: ActingPrincipal, namespace: string): Promise<number>;
 }
 
 /** Namespace management. */
@@ -76,7 +76,7 @@ export class NamespaceOperations {
   }
 
   /** Creates a namespace (admins only). */
-  async create(by: Acting, input: NamespaceInput): Promise<NamespaceRecord> {
+  async create(by: ActingPrincipal, input: NamespaceInput): Promise<NamespaceRecord> {
     if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'namespace.create', input.name, 'only admins may create namespaces');
     this.checkName(input.name);
     const visibility = checkVisibility(input.visibility ?? 'private');
@@ -87,7 +87,7 @@ export class NamespaceOperations {
   }
 
   /** Admins: every namespace; others: where they hold a role, and the public ones. */
-  async list(by: Acting): Promise<NamespaceRecord[]> {
+  async list(by: ActingPrincipal): Promise<NamespaceRecord[]> {
     const all = await this.deps.store.namespaces.list();
     const principal = by.principal;
     if (isSystemAdmin(principal)) return all;
@@ -100,7 +100,7 @@ export class NamespaceOperations {
   }
 
   /** One namespace, for those who may see it (admins, members, anyone when public). */
-  async get(by: Acting, name: string): Promise<NamespaceRecord> {
+  async get(by: ActingPrincipal, name: string): Promise<NamespaceRecord> {
     const actions = await this.deps.access.actionsOnNamespace(by.principal, name);
     if (!isSystemAdmin(by.principal) && actions.size === 0) throw new ManagementError('denied', `you may not see namespace "${name}"`);
     return this.existing(name);
@@ -110,7 +110,7 @@ export class NamespaceOperations {
    * Changes visibility or CIDR lists (null clears a list), owners and admins; or the storage
    * quota (null removes it), admins only — an owner must not raise their own.
    */
-  async update(by: Acting, name: string, changes: NamespaceChanges): Promise<NamespaceRecord> {
+  async update(by: ActingPrincipal, name: string, changes: NamespaceChanges): Promise<NamespaceRecord> {
     await this.requireManage(by, name, 'namespace.update');
     const update: NamespaceChanges = {};
     if (changes.visibility !== undefined) update.visibility = checkVisibility(changes.visibility);
@@ -129,7 +129,7 @@ export class NamespaceOperations {
   }
 
   /** A namespace's storage usage and quota, for its members and admins. */
-  async usage(by: Acting, name: string): Promise<NamespaceUsage> {
+  async usage(by: ActingPrincipal, name: string): Promise<NamespaceUsage> {
     await this.requireMember(by, name);
     return this.quotas.usage(name);
   }
@@ -139,7 +139,7 @@ export class NamespaceOperations {
    * refused (conflict, naming the count) unless `deleteRepositories`, which deletes them first: a
    * namespace gone would leave them private to everyone but admins, and undeletable by owners.
    */
-  async delete(by: Acting, name: string, deleteRepositories = false): Promise<void> {
+  async delete(by: ActingPrincipal, name: string, deleteRepositories = false): Promise<void> {
     if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'namespace.delete', name, 'only admins may delete namespaces');
     await this.existing(name);
     const deleted = deleteRepositories ? await this.repositories.deleteAllIn(by, name) : 0;
@@ -157,7 +157,7 @@ export class NamespaceOperations {
    * the namespace row, so a namespace re-created under the name (by someone else) would otherwise
    * hand the old robot its rights back. Returns how many were revoked.
    */
-  private async revokeRobotsOf(by: Acting, namespace: string): Promise<number> {
+  private async revokeRobotsOf(by: ActingPrincipal, namespace: string): Promise<number> {
     let revoked = 0;
     for (const robot of await this.deps.store.credentials.list({ kind: 'robot' })) {
       if (robot.revokedAt !== undefined || !grantedNamespaces(this.deps.access, robot).has(namespace)) continue;
@@ -170,7 +170,7 @@ export class NamespaceOperations {
   }
 
   /** The members, for members of the namespace (any role) and admins. */
-  async members(by: Acting, name: string): Promise<MemberRecord[]> {
+  async members(by: ActingPrincipal, name: string): Promise<MemberRecord[]> {
     const members = await this.deps.store.namespaces.members(name);
     if (!isSystemAdmin(by.principal) && !this.isMember(by.principal, name, members)) throw new ManagementError('denied', `only members may see the members of namespace "${name}"`);
     await this.existing(name);
@@ -182,13 +182,13 @@ export class NamespaceOperations {
    * its storage usage. The namespace needn't have a row (the root and personal namespaces hold
    * repositories without one).
    */
-  private async requireMember(by: Acting, name: string): Promise<void> {
+  private async requireMember(by: ActingPrincipal, name: string): Promise<void> {
     if (isSystemAdmin(by.principal)) return;
     if (!this.isMember(by.principal, name, await this.deps.store.namespaces.members(name))) throw new ManagementError('denied', `only members may see the usage of namespace "${name}"`);
   }
 
   /** Adds a member or changes its role; a user member must have an account (owners and admins). */
-  async setMember(by: Acting, namespace: string, member: MemberRecord): Promise<MemberRecord> {
+  async setMember(by: ActingPrincipal, namespace: string, member: MemberRecord): Promise<MemberRecord> {
     await this.requireManage(by, namespace, 'member.set');
     if (member.kind !== 'user' && member.kind !== 'group') throw invalid('kind', 'must be user or group');
     if (!ROLES.includes(member.role)) throw invalid('role', `must be one of ${ROLES.join(', ')}`);
@@ -204,7 +204,7 @@ export class NamespaceOperations {
   }
 
   /** Removes a member (owners and admins). */
-  async removeMember(by: Acting, namespace: string, kind: MemberRecord['kind'], name: string): Promise<void> {
+  async removeMember(by: ActingPrincipal, namespace: string, kind: MemberRecord['kind'], name: string): Promise<void> {
     await this.requireManage(by, namespace, 'member.remove');
     await this.existing(namespace);
     if (!(await this.deps.store.namespaces.removeMember(namespace, kind, name))) throw new ManagementError('not_found', `${kind} "${name}" is not a member of "${namespace}"`);
@@ -212,7 +212,7 @@ export class NamespaceOperations {
   }
 
   /** Sets (null: clears, inheriting the namespace's) a repository's visibility; owners and admins. */
-  async setRepositoryVisibility(by: Acting, repository: string, visibility: Visibility | null): Promise<{ repository: string; visibility: Visibility | null }> {
+  async setRepositoryVisibility(by: ActingPrincipal, repository: string, visibility: Visibility | null): Promise<{ repository: string; visibility: Visibility | null }> {
     if (!isRepositoryName(repository)) throw invalid('repository', `"${repository.slice(0, 300)}" is not a repository name`);
     await this.requireManage(by, this.deps.access.namespaceOf(repository), 'repository.visibility', repository);
     if (visibility !== null) checkVisibility(visibility);
@@ -234,7 +234,7 @@ export class NamespaceOperations {
     return namespace;
   }
 
-  private async requireManage(by: Acting, namespace: string, action: string, target = namespace): Promise<void> {
+  private async requireManage(by: ActingPrincipal, namespace: string, action: string, target = namespace): Promise<void> {
     const actions = await this.deps.access.actionsOnNamespace(by.principal, namespace);
     if (!actions.has('manage')) throw this.audit.denied(by, action, target, `only owners of namespace "${namespace}" and admins may do this`);
   }

@@ -6,7 +6,7 @@
  * the store and records the change in the audit log; refusals are ManagementErrors. No HTTP
  * types here: http/ and cli/ only translate. Extensions add their own operations beside these.
  */
-import type { Acting } from '../auth/acting.js';
+import type { ActingPrincipal } from '../auth/acting.js';
 import type { GarbageCollector } from '../gc/collector.js';
 import type { RegistryServices } from '../content/registry-services.js';
 import { AuditQueries } from './audit-queries.js';
@@ -49,7 +49,7 @@ export class Operations {
   }
 
   /** Imports an htpasswd file's accounts (admins only). */
-  importHtpasswd(by: Acting, text: string): Promise<HtpasswdImportResult> {
+  importHtpasswd(by: ActingPrincipal, text: string): Promise<HtpasswdImportResult> {
     return importHtpasswd(this.deps, by, text);
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import { principalName } from '../auth/principal.js';
 import { ManagementError } from '../errors/management-error.js';
 import type { MetadataStore, RepositoryDeletion } from '../metadata/metadata-store.js';
@@ -41,7 +41,7 @@ export class RepositoryOperations {
   }
 
   /** The repositories the caller may pull (admins: all), optionally of one namespace, in byte order. */
-  async list(by: Acting, query: { namespace?: string; n?: number; last?: string }): Promise<RepositoryPage> {
+  async list(by: ActingPrincipal, query: { namespace?: string; n?: number; last?: string }): Promise<RepositoryPage> {
     const limit = query.n ?? DEFAULT_LIMIT;
     const namespace = query.namespace;
     const mayPull = isSystemAdmin(by.principal) ? () => true : await this.deps.access.pullFilter(by.principal, by.clientIp);
@@ -64,7 +64,7 @@ export class RepositoryOperations {
   }
 
   /** Deletes one repository (owners of its namespace and admins). */
-  async delete(by: Acting, repository: string): Promise<RepositoryDeletion> {
+  async delete(by: ActingPrincipal, repository: string): Promise<RepositoryDeletion> {
     if (!isRepositoryName(repository)) throw new ManagementError('invalid', `name: "${repository.slice(0, 300)}" is not a repository name`, { field: 'name' });
     const namespace = this.deps.access.namespaceOf(repository);
     await this.requireManage(by, namespace, repository);
@@ -90,7 +90,7 @@ export class RepositoryOperations {
    * Deletes every repository of the namespace, one transaction each; stops at the first refusal
    * (an immutable tag), leaving the rest. Returns how many were deleted.
    */
-  async deleteAllIn(by: Acting, namespace: string): Promise<number> {
+  async deleteAllIn(by: ActingPrincipal, namespace: string): Promise<number> {
     await this.requireManage(by, namespace, namespace);
     // Refuse before the first deletion rather than leave the namespace half emptied.
     await this.deps.services.readOnly.assertWritable();
@@ -99,7 +99,7 @@ export class RepositoryOperations {
     return names.length;
   }
 
-  private async requireManage(by: Acting, namespace: string, target: string): Promise<void> {
+  private async requireManage(by: ActingPrincipal, namespace: string, target: string): Promise<void> {
     if (isSystemAdmin(by.principal)) return;
     const actions = await this.deps.access.actionsOnNamespace(by.principal, namespace);
     if (!actions.has('manage')) throw this.log.denied(by, 'repository.delete', target, `only owners of namespace "${namespace}" and admins may delete its repositories`);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CredentialRecord } from '../metadata/access-store.js';
 import { newSecret, robotLogin, secretHash } from '../auth/credentials.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import type { ManagementDeps } from './operation-deps.js';
 import { checkGrants, expiryOf, type ExpiryInput, type GrantInput } from './credential-rules.js';
 import { invalid, ManagementError } from '../errors/management-error.js';
@@ -47,7 +47,7 @@ export class RobotOperations {
   }
 
   /** Creates a robot and returns it with its secret. */
-  async create(by: Acting, input: RobotInput): Promise<CreatedRobot> {
+  async create(by: ActingPrincipal, input: RobotInput): Promise<CreatedRobot> {
     const target = robotLogin(input.name, input.namespace);
     if (by.principal.kind !== 'user' || by.principal.restrictTo !== undefined) {
       throw this.audit.denied(by, 'robot.create', target, 'robots are created by users logged in with their password');
@@ -80,7 +80,7 @@ export class RobotOperations {
    * a namespace's robot holds grants inside it only, so what it may do never outgrows what that
    * namespace's owners can grant, and its name is taken in that namespace alone.
    */
-  private async namespaceFor(by: Acting, input: RobotInput, grants: readonly GrantInput[], target: string): Promise<string> {
+  private async namespaceFor(by: ActingPrincipal, input: RobotInput, grants: readonly GrantInput[], target: string): Promise<string> {
     const admin = isSystemAdmin(by.principal);
     if (input.namespace === undefined && admin) return '';
     if (input.namespace !== undefined) {
@@ -110,7 +110,7 @@ export class RobotOperations {
    * namespace they own — whoever made it (an admin, a former owner). A robot belongs to the
    * namespaces its grants reach, not to its creator.
    */
-  async list(by: Acting): Promise<RobotView[]> {
+  async list(by: ActingPrincipal): Promise<RobotView[]> {
     const all = await this.deps.store.credentials.list({ kind: 'robot' });
     const principal = by.principal;
     if (isSystemAdmin(principal)) return all.map(robotView);
@@ -121,7 +121,7 @@ export class RobotOperations {
   }
 
   /** Revokes a robot (admins, or its creator). Revoking a revoked robot changes nothing. */
-  async revoke(by: Acting, id: string): Promise<void> {
+  async revoke(by: ActingPrincipal, id: string): Promise<void> {
     const robot = await this.deps.store.credentials.get(id);
     if (!robot || robot.kind !== 'robot') throw new ManagementError('not_found', `no robot with id "${id}"`);
     const target = robotLogin(robot.name, robot.owner);
@@ -139,7 +139,7 @@ export class RobotOperations {
    * True when one of the robot's grants lies inside a namespace the caller owns. A grant on
    * every repository ("*") is the admins' alone: it makes no owner the robot's keeper.
    */
-  private async touchesOwnedNamespace(by: Acting, robot: CredentialRecord): Promise<boolean> {
+  private async touchesOwnedNamespace(by: ActingPrincipal, robot: CredentialRecord): Promise<boolean> {
     for (const namespace of grantedNamespaces(this.deps.access, robot)) {
       if ((await this.deps.access.actionsOnNamespace(by.principal, namespace)).has('manage')) return true;
     }
@@ -147,7 +147,7 @@ export class RobotOperations {
   }
 
   /** Why a grant pattern reaches outside the caller's owned namespaces, or undefined when it doesn't. */
-  private async outsideOwnedNamespaces(by: Acting, pattern: string): Promise<string | undefined> {
+  private async outsideOwnedNamespaces(by: ActingPrincipal, pattern: string): Promise<string | undefined> {
     if (pattern === '*') return 'only admins may grant on every repository ("*")';
     const namespace = this.grantNamespace(pattern);
     if (namespace === undefined) return `"${pattern}" spans several namespaces; grant on "<namespace>/*" or single repositories`;

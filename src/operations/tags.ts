@@ -6,7 +6,7 @@
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { Action } from '../auth/decide.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import { ManagementError } from '../errors/management-error.js';
 import { grantedActions, principalName } from '../auth/principal.js';
 import type { RolledBack, RollbackTarget } from '../content/tag-rollback.js';
@@ -39,7 +39,7 @@ export class TagOperations {
   }
 
   /** A repository's (or one tag's) moves, newest first; callers need pull. */
-  async history(by: Acting, query: { repository: string; tag?: string; limit?: number; before?: number }): Promise<TagHistoryPage> {
+  async history(by: ActingPrincipal, query: { repository: string; tag?: string; limit?: number; before?: number }): Promise<TagHistoryPage> {
     const repository = checkRepository(query.repository);
     if (query.tag !== undefined) checkTag(query.tag);
     await this.require(by, repository, 'pull');
@@ -55,7 +55,7 @@ export class TagOperations {
   }
 
   /** Points a tag back at an earlier manifest; a tag move like a push, so callers need push. */
-  async rollback(by: Acting, repository: string, tag: string, target: RollbackTarget): Promise<RolledBack> {
+  async rollback(by: ActingPrincipal, repository: string, tag: string, target: RollbackTarget): Promise<RolledBack> {
     checkRepository(repository);
     checkTag(tag);
     await this.require(by, repository, 'push');
@@ -65,7 +65,7 @@ export class TagOperations {
   }
 
   /** The rules the caller may see (admins: all; others: those of namespaces they have rights in). */
-  async listRules(by: Acting, filter: { namespace?: string; repository?: string }): Promise<ImmutableTagRuleRecord[]> {
+  async listRules(by: ActingPrincipal, filter: { namespace?: string; repository?: string }): Promise<ImmutableTagRuleRecord[]> {
     const rules = this.deps.services.immutableTags;
     let listed = await rules.list();
     if (filter.repository !== undefined) listed = listed.filter((rule) => rules.appliesTo(rule, filter.repository ?? ''));
@@ -82,7 +82,7 @@ export class TagOperations {
   }
 
   /** Adds a rule: namespace maintainers and owners, and admins. */
-  async addRule(by: Acting, rule: ImmutableTagRule): Promise<ImmutableTagRuleRecord> {
+  async addRule(by: ActingPrincipal, rule: ImmutableTagRule): Promise<ImmutableTagRuleRecord> {
     checkRule(rule);
     await this.requireRuleRights(by, rule, 'immutable.add');
     const name = principalName(by.principal);
@@ -93,7 +93,7 @@ export class TagOperations {
   }
 
   /** Removes a rule: namespace maintainers and owners, and admins. */
-  async removeRule(by: Acting, rule: ImmutableTagRule): Promise<void> {
+  async removeRule(by: ActingPrincipal, rule: ImmutableTagRule): Promise<void> {
     checkRule(rule);
     await this.requireRuleRights(by, rule, 'immutable.remove');
     if (!(await this.deps.services.immutableTags.remove(rule))) throw new ManagementError('not_found', `no rule ${rule.pattern} on ${rule.scopeKind} ${rule.scope}`);
@@ -101,20 +101,20 @@ export class TagOperations {
   }
 
   /** The read-only switch (admins). */
-  async readOnly(by: Acting): Promise<ReadOnlyState> {
+  async readOnly(by: ActingPrincipal): Promise<ReadOnlyState> {
     if (!isSystemAdmin(by.principal)) throw new ManagementError('denied', 'only admins may see the read-only switch');
     return this.deps.services.readOnly.state();
   }
 
   /** Turns read-only mode on or off (admins). */
-  async setReadOnly(by: Acting, enabled: boolean, reason: string | undefined): Promise<ReadOnlyState> {
+  async setReadOnly(by: ActingPrincipal, enabled: boolean, reason: string | undefined): Promise<ReadOnlyState> {
     if (!isSystemAdmin(by.principal)) throw this.log.denied(by, 'readonly.set', 'registry', 'only admins may switch read-only mode');
     const state = await this.deps.services.readOnly.set(enabled, reason?.trim() ?? '', principalName(by.principal));
     this.log.success(by, 'readonly.set', 'registry', { enabled, reason: state.reason });
     return state;
   }
 
-  private async require(by: Acting, repository: string, action: Action): Promise<void> {
+  private async require(by: ActingPrincipal, repository: string, action: Action): Promise<void> {
     const allowed = await this.deps.access.actionsOn(by.principal, repository, by.clientIp);
     if (!allowed.has(action)) throw new ManagementError('denied', `you may not ${action} ${action === 'pull' ? 'from' : 'to'} ${repository}`);
   }
@@ -124,7 +124,7 @@ export class TagOperations {
    * access token must also grant delete on the whole scope: a token made for pushing one
    * repository must not be able to freeze or unfreeze a namespace.
    */
-  private async requireRuleRights(by: Acting, rule: ImmutableTagRule, action: string): Promise<void> {
+  private async requireRuleRights(by: ActingPrincipal, rule: ImmutableTagRule, action: string): Promise<void> {
     const principal = by.principal;
     if (isSystemAdmin(principal)) return;
     const namespace = this.deps.services.immutableTags.namespaceOfScope(rule);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CredentialRecord } from '../metadata/access-store.js';
 import { FULL_ACCESS_GRANTS, newSecret, secretHash } from '../auth/credentials.js';
-import { isSelf, isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSelf, isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import type { ManagementDeps } from './operation-deps.js';
 import { checkGrants, expiryOf, type ExpiryInput, type GrantInput } from './credential-rules.js';
 import { ManagementError } from '../errors/management-error.js';
@@ -34,7 +34,7 @@ export class TokenOperations {
   }
 
   /** Creates a token for `owner`: the user themselves (with their password) or an admin. */
-  async create(by: Acting, owner: string, input: TokenInput): Promise<CreatedToken> {
+  async create(by: ActingPrincipal, owner: string, input: TokenInput): Promise<CreatedToken> {
     const principal = by.principal;
     if (principal.kind === 'user' && principal.restrictTo !== undefined) {
       throw this.audit.denied(by, 'token.create', owner, 'a personal access token cannot create tokens; log in with the password');
@@ -68,14 +68,14 @@ export class TokenOperations {
   }
 
   /** The user's tokens (never their secrets): the user themselves or an admin. */
-  async list(by: Acting, owner: string): Promise<CredentialRecord[]> {
+  async list(by: ActingPrincipal, owner: string): Promise<CredentialRecord[]> {
     this.requireSelfOrAdmin(by, owner, 'list');
     if (isSystemAdmin(by.principal) && !(await this.deps.store.accounts.get(owner))) throw new ManagementError('not_found', `no user "${owner}"`);
     return this.deps.store.credentials.list({ kind: 'token', owner });
   }
 
   /** Revokes one of the user's tokens. Revoking a revoked token changes nothing. */
-  async revoke(by: Acting, owner: string, id: string): Promise<void> {
+  async revoke(by: ActingPrincipal, owner: string, id: string): Promise<void> {
     if (!isSelf(by.principal, owner) && !isSystemAdmin(by.principal)) throw this.audit.denied(by, 'token.revoke', owner, "only admins may revoke other users' tokens");
     const token = await this.deps.store.credentials.get(id);
     if (!token || token.kind !== 'token' || token.owner !== owner) throw new ManagementError('not_found', `user "${owner}" has no token with id "${id}"`);
@@ -85,7 +85,7 @@ export class TokenOperations {
     }
   }
 
-  private requireSelfOrAdmin(by: Acting, owner: string, verb: string): void {
+  private requireSelfOrAdmin(by: ActingPrincipal, owner: string, verb: string): void {
     if (!isSelf(by.principal, owner) && !isSystemAdmin(by.principal)) throw new ManagementError('denied', `only admins may ${verb} other users' tokens`);
   }
 }

@@ -7,7 +7,7 @@ import type { AccountChanges, AccountRecord, CredentialRecord } from '../metadat
 import { looksLikeSecret, SECRET_PREFIX } from '../auth/credentials.js';
 import type { Grant } from '../auth/principal.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { isSelf, isSystemAdmin, ManagementAudit, type Acting } from '../auth/acting.js';
+import { isSelf, isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import type { ManagementDeps } from './operation-deps.js';
 import { invalid, ManagementError } from '../errors/management-error.js';
 import { checkAccountName } from './names.js';
@@ -78,7 +78,7 @@ export class UserOperations {
   }
 
   /** The caller themselves. */
-  async me(by: Acting): Promise<MeView> {
+  async me(by: ActingPrincipal): Promise<MeView> {
     const principal = by.principal;
     if (principal.kind === 'anonymous') throw new ManagementError('denied', 'log in to see who you are');
     const credential = principal.credentialId === undefined ? undefined : await this.deps.store.credentials.get(principal.credentialId);
@@ -96,13 +96,13 @@ export class UserOperations {
   }
 
   /** Every account (admins only). */
-  async list(by: Acting): Promise<UserView[]> {
+  async list(by: ActingPrincipal): Promise<UserView[]> {
     this.requireAdmin(by, 'list users');
     return (await this.deps.store.accounts.list()).map(userView);
   }
 
   /** One account: admins, or the user themselves. Others can't tell whether it exists. */
-  async get(by: Acting, name: string): Promise<UserView> {
+  async get(by: ActingPrincipal, name: string): Promise<UserView> {
     if (!isSystemAdmin(by.principal) && !isSelf(by.principal, name)) throw new ManagementError('denied', 'only admins may see other users');
     const account = await this.deps.store.accounts.get(name);
     if (!account) throw new ManagementError('not_found', `no user "${name}"`);
@@ -110,7 +110,7 @@ export class UserOperations {
   }
 
   /** Creates a local account. */
-  async create(by: Acting, input: UserInput): Promise<UserView> {
+  async create(by: ActingPrincipal, input: UserInput): Promise<UserView> {
     if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'user.create', input.name, 'only admins may create users');
     checkAccountName(input.name);
     checkPassword(input.password);
@@ -128,7 +128,7 @@ export class UserOperations {
   }
 
   /** Changes email, admin, disabled or groups (admins only; not the last enabled admin away). */
-  async update(by: Acting, name: string, changes: UserUpdate): Promise<UserView> {
+  async update(by: ActingPrincipal, name: string, changes: UserUpdate): Promise<UserView> {
     if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'user.update', name, 'only admins may change users');
     const update: AccountChanges = {};
     if (changes.email !== undefined) update.email = changes.email === null ? null : checkEmail(changes.email);
@@ -153,7 +153,7 @@ export class UserOperations {
    * Sets a local account's password. Users change their own with `currentPassword`; admins set
    * anyone else's without it. A personal access token can't change a password.
    */
-  async setPassword(by: Acting, name: string, input: { password: string; currentPassword?: string }): Promise<void> {
+  async setPassword(by: ActingPrincipal, name: string, input: { password: string; currentPassword?: string }): Promise<void> {
     const principal = by.principal;
     const self = isSelf(principal, name);
     if (principal.kind === 'user' && principal.restrictTo !== undefined) throw this.audit.denied(by, 'user.password', name, 'a personal access token cannot change passwords; log in with the password');
@@ -174,7 +174,7 @@ export class UserOperations {
   }
 
   /** Deletes an account with its tokens and memberships (admins only; never the last admin). */
-  async delete(by: Acting, name: string): Promise<void> {
+  async delete(by: ActingPrincipal, name: string): Promise<void> {
     if (!isSystemAdmin(by.principal)) throw this.audit.denied(by, 'user.delete', name, 'only admins may delete users');
     await this.serialized(async () => {
       const account = await this.deps.store.accounts.get(name);
@@ -186,7 +186,7 @@ export class UserOperations {
     });
   }
 
-  private requireAdmin(by: Acting, what: string): void {
+  private requireAdmin(by: ActingPrincipal, what: string): void {
     if (!isSystemAdmin(by.principal)) throw new ManagementError('denied', `only admins may ${what}`);
   }
 

@@ -8,7 +8,7 @@
 import { LeaseBusyError } from '../../cluster/exclusive.js';
 import type { AccessControl } from '../../auth/access-control.js';
 import type { AuditLog } from '../../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type Acting } from '../../auth/acting.js';
+import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../../auth/acting.js';
 import { invalid, ManagementError } from '../../errors/management-error.js';
 import { grantedActions, principalName } from '../../auth/principal.js';
 import type { WriteGate } from '../../content/read-only-mode.js';
@@ -46,7 +46,7 @@ export class LifecycleAdmin {
   }
 
   /** The policies the caller may manage (admins: all). */
-  async list(by: Acting): Promise<LifecyclePolicyView[]> {
+  async list(by: ActingPrincipal): Promise<LifecyclePolicyView[]> {
     const views: LifecyclePolicyView[] = [];
     for (const record of await this.deps.store.lifecycle.list()) {
       if (await this.mayManage(by, record)) views.push(view(record));
@@ -55,7 +55,7 @@ export class LifecycleAdmin {
   }
 
   /** The scope's policy; NOT_FOUND when it has none. */
-  async get(by: Acting, source: PolicySource): Promise<LifecyclePolicyView> {
+  async get(by: ActingPrincipal, source: PolicySource): Promise<LifecyclePolicyView> {
     this.checkScope(source);
     if (!(await this.mayManage(by, source))) throw new ManagementError('denied', this.deniedText(source));
     const record = await this.deps.store.lifecycle.get(source.scopeKind, source.scope);
@@ -64,7 +64,7 @@ export class LifecycleAdmin {
   }
 
   /** Validates and saves the scope's policy (replacing any), audited as lifecycle.policy.set. */
-  async set(by: Acting, source: PolicySource, document: unknown): Promise<LifecyclePolicyView> {
+  async set(by: ActingPrincipal, source: PolicySource, document: unknown): Promise<LifecyclePolicyView> {
     this.checkScope(source);
     await this.requireManage(by, source, 'lifecycle.policy.set');
     const policy = parseLifecyclePolicy(document);
@@ -75,7 +75,7 @@ export class LifecycleAdmin {
   }
 
   /** Removes the scope's policy, audited as lifecycle.policy.delete. */
-  async delete(by: Acting, source: PolicySource): Promise<void> {
+  async delete(by: ActingPrincipal, source: PolicySource): Promise<void> {
     this.checkScope(source);
     await this.requireManage(by, source, 'lifecycle.policy.delete');
     if (!(await this.deps.store.lifecycle.delete(source.scopeKind, source.scope))) {
@@ -85,14 +85,14 @@ export class LifecycleAdmin {
   }
 
   /** What `document`, saved on the scope, would expire now; nothing is saved or deleted. */
-  async preview(by: Acting, source: PolicySource, document: unknown, now: Date = new Date()): Promise<LifecyclePreview> {
+  async preview(by: ActingPrincipal, source: PolicySource, document: unknown, now: Date = new Date()): Promise<LifecyclePreview> {
     this.checkScope(source);
     if (!(await this.mayManage(by, source))) throw new ManagementError('denied', this.deniedText(source));
     return this.deps.planner.preview(source, parseLifecyclePolicy(document), now);
   }
 
   /** Runs every stored policy now (admins only), audited as lifecycle.run. */
-  async run(by: Acting): Promise<LifecycleRunReport> {
+  async run(by: ActingPrincipal): Promise<LifecycleRunReport> {
     if (!isSystemAdmin(by.principal)) throw this.log.denied(by, 'lifecycle.run', '*', 'only admins may run the lifecycle policies by hand');
     await this.deps.writes?.assertWritable();
     const report = await this.deps.runner.run().catch((error: unknown) => {
@@ -126,7 +126,7 @@ export class LifecycleAdmin {
    * access token must also grant delete on the whole scope: a token made to clean up one
    * repository must not set policies for its whole namespace.
    */
-  private async mayManage(by: Acting, source: PolicySource): Promise<boolean> {
+  private async mayManage(by: ActingPrincipal, source: PolicySource): Promise<boolean> {
     const principal = by.principal;
     if (isSystemAdmin(principal)) return true;
     const namespace = this.namespaceOf(source);
@@ -138,7 +138,7 @@ export class LifecycleAdmin {
     return true;
   }
 
-  private async requireManage(by: Acting, source: PolicySource, action: string): Promise<void> {
+  private async requireManage(by: ActingPrincipal, source: PolicySource, action: string): Promise<void> {
     if (!(await this.mayManage(by, source))) throw this.log.denied(by, action, source.scope, this.deniedText(source));
   }
 }

@@ -18,7 +18,7 @@ import { isRepositoryName } from '../../oci/reference.js';
 import type { V2Target } from '../v2-path.js';
 import type { AuthServices } from './auth-deps.js';
 import { presentedCredentials } from './credentials-header.js';
-import type { Identity } from './identity.js';
+import type { RequestPrincipal } from './request-principal.js';
 import { throttledError } from './throttled-error.js';
 
 /** What a route needs: any valid login (/v2/), the catalog scope, or actions on a repository. */
@@ -115,7 +115,7 @@ function refusalError(auth: AuthServices, request: FastifyRequest, need: Need, r
 }
 
 /** Checks the request against what the route needs; returns who it acts as, or throws 401/403/429. */
-export async function passV2Gate(auth: AuthServices, request: FastifyRequest, target: V2Target): Promise<Identity> {
+export async function passV2Gate(auth: AuthServices, request: FastifyRequest, target: V2Target): Promise<RequestPrincipal> {
   const need = needOf(target, request.method);
   const ip = request.ip;
   const result = await authenticate(auth, presentedCredentials(request.headers.authorization), 'v2', ip);
@@ -123,32 +123,32 @@ export async function passV2Gate(auth: AuthServices, request: FastifyRequest, ta
   if (result.outcome === 'access-token') return passWithToken(auth, request, need, result.claims, ip);
 
   const principal = result.principal;
-  const identity = principalIdentity(auth, principal, ip);
+  const requestPrincipal = loginRequestPrincipal(auth, principal, ip);
   if (need.kind === 'login' || need.kind === 'catalog') {
     if (principal.kind === 'anonymous') throw challenge(auth, request, need);
-    return identity;
+    return requestPrincipal;
   }
   const allowed = await auth.access.actionsOn(principal, need.name, ip);
-  if (need.actions.every((action) => allowed.has(action))) return identity;
+  if (need.actions.every((action) => allowed.has(action))) return requestPrincipal;
   if (principal.kind === 'anonymous') throw challenge(auth, request, need);
   auditDenied(auth, principal, need, ip);
   throw deniedFor(principal, need);
 }
 
 /** A request with a verified access token: it acts within the token's access list. */
-async function passWithToken(auth: AuthServices, request: FastifyRequest, need: Need, claims: AccessClaims, ip: string): Promise<Identity> {
-  const identity = tokenIdentity(auth, claims, ip);
-  if (need.kind === 'login') return identity;
+async function passWithToken(auth: AuthServices, request: FastifyRequest, need: Need, claims: AccessClaims, ip: string): Promise<RequestPrincipal> {
+  const requestPrincipal = tokenRequestPrincipal(auth, claims, ip);
+  if (need.kind === 'login') return requestPrincipal;
   if (need.kind === 'catalog') {
     if (!claims.access.some((entry) => entry.type === 'registry' && entry.name === 'catalog')) throw challenge(auth, request, need, 'insufficient_scope');
-    return identity;
+    return requestPrincipal;
   }
   const granted = tokenGrants(claims.access, need.name);
   // Network rules bind where a token is used, not only where it was issued; a token carried
   // outside the namespace's CIDRs falls through to the checks below and is denied.
   if (need.actions.every((action) => granted.has(action)) && (await auth.access.networkAllows(need.name, need.actions, ip))) {
     await askForMountSource(auth, request, need, claims, ip);
-    return identity;
+    return requestPrincipal;
   }
   // Would a fresh token carry the scope? Then say so (the client fetches one); else it is denied.
   const principal = await auth.authenticator.principalOf(claims.subject);
@@ -177,7 +177,7 @@ function auditDenied(auth: AuthServices, principal: Principal, need: Need & { ki
 }
 
 /** A request acting through a token: further checks read the token's grants. */
-function tokenIdentity(auth: AuthServices, claims: AccessClaims, ip: string): Identity {
+function tokenRequestPrincipal(auth: AuthServices, claims: AccessClaims, ip: string): RequestPrincipal {
   return {
     kind: claims.subject.kind,
     name: claims.subject.kind === 'anonymous' ? 'anonymous' : claims.subject.name,
@@ -191,7 +191,7 @@ function tokenIdentity(auth: AuthServices, claims: AccessClaims, ip: string): Id
 }
 
 /** A request acting through Basic credentials, or anonymously: further checks ask auth/. */
-function principalIdentity(auth: AuthServices, principal: Principal, ip: string): Identity {
+function loginRequestPrincipal(auth: AuthServices, principal: Principal, ip: string): RequestPrincipal {
   return {
     kind: principal.kind,
     name: principalName(principal),

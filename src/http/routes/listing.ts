@@ -45,7 +45,7 @@ export async function listTags(ctx: V2Context, name: string): Promise<void> {
 
 /** GET /v2/_catalog[?n=&last=]: the repositories the caller may pull. */
 export async function listRepositories(ctx: V2Context): Promise<void> {
-  const visible = await ctx.identity.pullFilter();
+  const visible = await ctx.principal.pullFilter();
   await sendPage(ctx, '/v2/_catalog', 'repositories', {}, async (limit, last) => {
     // Filtering after the query can leave a page short: read on until it is full or names run out.
     const names: string[] = [];

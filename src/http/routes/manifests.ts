@@ -41,7 +41,7 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
     throw new RegistryError('MANIFEST_INVALID', { detail: { reason: '?tag= is accepted only when pushing by digest' } });
   }
   const bytes = await readBoundedBody(ctx.request, ctx.config.manifests.maxBytes);
-  const pushed = await ctx.services.manifests.put(name, reference, bytes, bareMediaType(ctx.request.headers['content-type']), tags, ctx.identity.name);
+  const pushed = await ctx.services.manifests.put(name, reference, bytes, bareMediaType(ctx.request.headers['content-type']), tags, ctx.principal.name);
   ctx.reply
     .code(201)
     .header('Location', `/v2/${name}/manifests/${pushed.digest}`)
@@ -56,7 +56,7 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
 
 /** DELETE /v2/<name>/manifests/<reference>: a tag alone, or the manifest and its tags (202). */
 export async function deleteManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
-  await ctx.services.manifests.delete(name, lookupReference(name, referenceText), ctx.identity.name);
+  await ctx.services.manifests.delete(name, lookupReference(name, referenceText), ctx.principal.name);
   auditAction(ctx, 'delete', `${name}:${referenceText}`);
   await ctx.reply.code(202).header('Content-Length', '0').send();
 }

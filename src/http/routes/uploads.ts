@@ -7,7 +7,7 @@ import { parseContentLength, parseContentRange } from '../headers.js';
 
 /** Who opens a session, for the per-principal cap: `user:bob`, `robot:ci`; none when anonymous. */
 function openedBy(ctx: V2Context): string | undefined {
-  return ctx.identity.kind === 'anonymous' ? undefined : `${ctx.identity.kind}:${ctx.identity.name}`;
+  return ctx.principal.kind === 'anonymous' ? undefined : `${ctx.principal.kind}:${ctx.principal.name}`;
 }
 
 function uploadLocation(name: string, id: string): string {
@@ -45,7 +45,7 @@ export async function startUpload(ctx: V2Context, name: string): Promise<void> {
     const from = query.get('from') ?? undefined;
     // A mount reads another repository: only from one the caller may pull, and without `from`
     // (any repository holding the digest) only when there is no access control to bypass.
-    const permitted = from === undefined ? ctx.identity.mountAnywhere : await ctx.identity.may(parseRepositoryName(from), 'pull');
+    const permitted = from === undefined ? ctx.principal.mountAnywhere : await ctx.principal.may(parseRepositoryName(from), 'pull');
     const blob = permitted ? await services.blobs.mount(name, digest, from === undefined ? undefined : parseRepositoryName(from)) : undefined;
     if (blob) {
       await reply.code(201).header('Location', `/v2/${name}/blobs/${blob.digest}`).header('Docker-Content-Digest', blob.digest).header('Content-Length', '0').send();

@@ -7,7 +7,7 @@ import type { Principal } from '../../auth/principal.js';
  * access token acts within the token's access list, and reading the subject's current principal
  * on every pull would cost a database read the gate avoids.
  */
-export interface Identity {
+export interface RequestPrincipal {
   kind: Principal['kind'];
   /** 'anonymous' for anonymous requests. */
   name: string;
@@ -19,8 +19,8 @@ export interface Identity {
   readonly mountAnywhere: boolean;
 }
 
-/** The identity of every request when access control is off. */
-export const UNCHECKED: Identity = {
+/** The principal of every request when access control is off. */
+export const UNCHECKED: RequestPrincipal = {
   kind: 'anonymous',
   name: 'anonymous',
   may: async () => true,
