@@ -5,9 +5,7 @@ import { newSecret, secretHash } from '../../src/auth/credentials.js';
 import { imageManifest } from '../support/fixtures.js';
 import type { TestRegistry } from '../support/registry.js';
 import { pushImageAs, seedImage, tokenResponse, v2 } from '../auth/support.js';
-import { ADMIN, api, assertError, assertStatus, auditEvents, basic, createNamespace, createUser, startApiRegistry, type RobotCreatedJson } from './support.js';
-
-type RobotList = { robots: (Omit<RobotCreatedJson, 'secret'> & { secret?: string })[] };
+import { ADMIN, api, assertError, assertStatus, auditEvents, basic, createNamespace, createUser, createRobot, startApiRegistry, type RobotListJson } from './support.js';
 
 /** Robots belong to a namespace (issue 10, point 4): names, logins and rights are per namespace. */
 describe('admin API: robots belong to their namespace', { timeout: 60_000 }, () => {
@@ -31,18 +29,12 @@ describe('admin API: robots belong to their namespace', { timeout: 60_000 }, () 
     await registry?.stop();
   });
 
-  async function createRobot(auth: string, body: Record<string, unknown>): Promise<RobotCreatedJson> {
-    const reply = await api<RobotCreatedJson>(registry, 'POST', '/robots', { auth, json: body });
-    assertStatus(reply, 201);
-    return reply.body;
-  }
-
   it("names an owner's robot in the namespace its grants lie in: robot$team+deploy, and the name stays free in other namespaces", async () => {
-    const teams = await createRobot(alice, { name: 'deploy', grants: [{ repository: 'team/*', actions: ['pull', 'push'] }] });
+    const teams = await createRobot(registry, alice, { name: 'deploy', grants: [{ repository: 'team/*', actions: ['pull', 'push'] }] });
     assert.deepEqual([teams.namespace, teams.login], ['team', 'robot$team+deploy']);
-    const others = await createRobot(carol, { name: 'deploy', grants: [{ repository: 'other/*', actions: ['pull', 'push'] }] });
+    const others = await createRobot(registry, carol, { name: 'deploy', grants: [{ repository: 'other/*', actions: ['pull', 'push'] }] });
     assert.deepEqual([others.namespace, others.login], ['other', 'robot$other+deploy']);
-    const system = await createRobot(ADMIN, { name: 'deploy', grants: [{ repository: '*', actions: ['pull'] }] });
+    const system = await createRobot(registry, ADMIN, { name: 'deploy', grants: [{ repository: '*', actions: ['pull'] }] });
     assert.deepEqual([system.namespace, system.login], [undefined, 'robot$deploy']);
 
     assert.equal(await pushImageAs(registry, 'team/tool', 'v1', imageManifest(), basic(teams.login, teams.secret)), 201);
@@ -68,7 +60,7 @@ describe('admin API: robots belong to their namespace', { timeout: 60_000 }, () 
     ];
     const error = assertError(await api(registry, 'POST', '/robots', { auth: alice, json: { name: 'straddle', grants } }), 400, 'INVALID_REQUEST');
     assert.match(error.message, /one namespace.*"team", "alice"/);
-    const list = await api<RobotList>(registry, 'GET', '/robots', { auth: ADMIN });
+    const list = await api<RobotListJson>(registry, 'GET', '/robots', { auth: ADMIN });
     assert.ok(!list.body.robots.some((r) => r.name === 'straddle'));
   });
 
@@ -84,11 +76,11 @@ describe('admin API: robots belong to their namespace', { timeout: 60_000 }, () 
   });
 
   it("gives an admin's robot made for a namespace to that namespace's owners: they list and revoke it", async () => {
-    const robot = await createRobot(ADMIN, { name: 'admins-gift', namespace: 'team', grants: [{ repository: 'team/app', actions: ['pull'] }] });
+    const robot = await createRobot(registry, ADMIN, { name: 'admins-gift', namespace: 'team', grants: [{ repository: 'team/app', actions: ['pull'] }] });
     assert.equal(robot.login, 'robot$team+admins-gift');
-    const mine = await api<RobotList>(registry, 'GET', '/robots', { auth: alice });
+    const mine = await api<RobotListJson>(registry, 'GET', '/robots', { auth: alice });
     assert.ok(mine.body.robots.some((r) => r.id === robot.id && r.namespace === 'team'));
-    const carols = await api<RobotList>(registry, 'GET', '/robots', { auth: carol });
+    const carols = await api<RobotListJson>(registry, 'GET', '/robots', { auth: carol });
     assert.ok(!carols.body.robots.some((r) => r.id === robot.id));
     assertStatus(await api(registry, 'DELETE', `/robots/${robot.id}`, { auth: alice }), 204);
     assert.equal((await v2(registry, 'team/app/tags/list', basic(robot.login, robot.secret))).status, 401);
@@ -98,11 +90,11 @@ describe('admin API: robots belong to their namespace', { timeout: 60_000 }, () 
     await createUser(registry, 'dora', 'dora-password-1');
     const dora = basic('dora', 'dora-password-1');
     assertStatus(await api(registry, 'PUT', '/namespaces/team/members/user/dora', { auth: ADMIN, json: { role: 'owner' } }), 200);
-    const robot = await createRobot(dora, { name: 'doras-ci', grants: [{ repository: 'team/*', actions: ['pull', 'push'] }] });
+    const robot = await createRobot(registry, dora, { name: 'doras-ci', grants: [{ repository: 'team/*', actions: ['pull', 'push'] }] });
     assertStatus(await api(registry, 'DELETE', '/namespaces/team/members/user/dora', { auth: alice }), 204);
     assert.equal(await pushImageAs(registry, 'team/doras', 'v1', imageManifest(), basic(robot.login, robot.secret)), 201);
     // The namespace's remaining owner still sees and controls it.
-    const mine = await api<RobotList>(registry, 'GET', '/robots', { auth: alice });
+    const mine = await api<RobotListJson>(registry, 'GET', '/robots', { auth: alice });
     assert.ok(mine.body.robots.some((r) => r.id === robot.id));
   });
 
@@ -130,7 +122,7 @@ describe('admin API: robots belong to their namespace', { timeout: 60_000 }, () 
 
   it("revokes a namespace's robots when the namespace is deleted, whoever made them", async () => {
     await createNamespace(registry, 'scratch', { alice: 'owner' });
-    const robot = await createRobot(ADMIN, { name: 'scratcher', namespace: 'scratch', grants: [{ repository: 'scratch/app', actions: ['pull', 'push'] }] });
+    const robot = await createRobot(registry, ADMIN, { name: 'scratcher', namespace: 'scratch', grants: [{ repository: 'scratch/app', actions: ['pull', 'push'] }] });
     assert.equal(await pushImageAs(registry, 'scratch/app', 'v1', imageManifest(), basic(robot.login, robot.secret)), 201);
     assertStatus(await api(registry, 'DELETE', '/namespaces/scratch?deleteRepositories=true', { auth: ADMIN }), 204);
     assert.equal((await v2(registry, 'scratch/app/tags/list', basic(robot.login, robot.secret))).status, 401);

@@ -15,6 +15,8 @@ export type NamespaceJson = z.infer<typeof namespaceSchema>;
 export type RobotCreatedJson = z.infer<typeof robotCreatedSchema>;
 export type TokenCreatedJson = z.infer<typeof tokenCreatedSchema>;
 export type AuditPageJson = z.infer<typeof auditPageSchema>;
+/** GET /api/v1/robots: the secret is never listed (a stale list entry having one is a leak the tests catch). */
+export type RobotListJson = { robots: (Omit<RobotCreatedJson, 'secret'> & { secret?: string })[] };
 export type ErrorsJson = { errors: { code: string; message: string; detail?: unknown }[] };
 
 /** Starts a registry with token auth on; `settings` are extra BERTH_* variables. */
@@ -103,4 +105,11 @@ export async function auditEvents(registry: TestRegistry, query: Record<string, 
   const reply = await api<AuditPageJson>(registry, 'GET', `/audit?${new URLSearchParams(query)}`, { auth: ADMIN });
   assertStatus(reply, 200);
   return reply.body.events;
+}
+
+/** Creates a robot through the admin API as `auth` and returns what the 201 carried. */
+export async function createRobot(registry: TestRegistry, auth: string, body: Record<string, unknown>): Promise<RobotCreatedJson> {
+  const reply = await api<RobotCreatedJson>(registry, 'POST', '/robots', { auth, json: body });
+  assertStatus(reply, 201);
+  return reply.body;
 }
