@@ -5,11 +5,14 @@ import { pino, type Logger } from 'pino';
 import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.js';
 import { buildAuth, type AuthCore } from './auth/build-auth.js';
 import { localOnly, RedisCacheInvalidation, type CacheInvalidation } from './cluster/cache-invalidation.js';
+import { nodeId } from './cluster/exclusive.js';
 import { connectRedis, type SharedRedis } from './cluster/shared-redis.js';
 import { EXTENSIONS } from './extensions/catalog.js';
 import type { BerthConfig } from './extensions/settings.js';
 import type { Extension, ExtensionModule } from './extensions/extension.js';
 import type { MountedExtension } from './http/api/admin-api.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { jobRunnerSettings } from './jobs/job-settings.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { BlobService } from './content/blobs.js';
 import { ImmutableTagRules } from './content/immutable-tag-rules.js';
@@ -55,6 +58,8 @@ export interface Berth {
   readonly auth: AuthCore;
   /** Garbage collection (also scheduled when gc.intervalSeconds > 0). */
   readonly gc: GarbageCollector;
+  /** This node's job runner (jobs.enabled), running the job kinds the built extensions handle. */
+  readonly jobs: JobRunner | undefined;
   /** The names of the extensions this registry built (extensions/catalog.ts). */
   readonly extensions: readonly string[];
   /** Whether this start created the admin account (and the generated password, to print once). */
@@ -198,6 +203,9 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const scheduler = new Scheduler();
   if (config.gc.intervalSeconds > 0) scheduler.every(gcTask(gc, config.gc.intervalSeconds * 1000, logger));
   for (const { extension } of built) for (const task of extension.tasks) scheduler.every(task);
+  // Any node may run jobs; one with jobs.enabled false only serves requests.
+  const jobs = config.jobs.enabled ? new JobRunner(store.jobs, built.flatMap(({ extension }) => extension.jobs ?? []), jobRunnerSettings(config, nodeId()), logger) : undefined;
+  jobs?.start();
   return {
     config,
     server,
@@ -205,12 +213,14 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     driver,
     auth,
     gc,
+    jobs,
     extensions: built.map(({ module }) => module.name),
     bootstrap,
     locations: { metadata: redactedUrl(url), storage: location },
     close: async () => {
       await server.close();
       await scheduler.stop();
+      await jobs?.stop();
       for (const { extension } of built) await extension.stop?.();
       await pulls.drain();
       await auth.audit.flush();

@@ -117,3 +117,20 @@ export function itemsOf<T>(body: unknown, key: string): T[] {
   }
   return [];
 }
+
+/** A background job, from /api/v1/jobs. */
+export interface Job {
+  id: number;
+  kind: string;
+  state: string;
+  payload?: unknown;
+  attempts: number;
+  maxAttempts: number;
+  runAt: string;
+  lockedBy?: string | null;
+  lockedUntil?: string | null;
+  idempotencyKey?: string | null;
+  lastError?: string | null;
+  createdAt: string;
+  finishedAt?: string | null;
+}

@@ -227,6 +227,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    jobs: z
+      .object({
+        enabled: flag.default(true).describe('Whether this node runs background jobs (webhook deliveries, scans …) from the shared queue; false: it serves requests only, other nodes run them.'),
+        pollIntervalMs: positiveInt.default(1000).describe('How often the node looks for due jobs when idle (it looks again at once whenever a job it ran finishes).'),
+        leaseSeconds: positiveInt.default(60).describe('How long a claimed job stays with its node without a renewal (renewed every third of it); a job of a node that died is taken over after this.'),
+        retryBaseSeconds: positiveInt.default(10).describe('The delay before the first retry of a failed job; it doubles per attempt, with jitter.'),
+        retryMaxSeconds: positiveInt.default(3600).describe('The longest delay between two attempts of a job.'),
+      })
+      .strict()
+      .prefault({}),
     audit: z
       .object({
         retentionDays: nonNegativeInt.default(90).describe('Audit events older than this are pruned by each garbage collection, under its lease (0: keep them forever).'),

@@ -5,6 +5,7 @@ import { KyselyBlobStore } from './blob-store.js';
 import { KyselyCredentialStore } from './credential-store.js';
 import { KyselyGcRunStore } from './gc-run-store.js';
 import { KyselyGcStore } from './gc-store.js';
+import { KyselyJobStore } from './job-store.js';
 import { KyselyLeaseStore } from './lease-store.js';
 import { KyselyLifecycleStore } from './lifecycle-store.js';
 import { KyselyManifestStore } from './manifest-store.js';
@@ -40,6 +41,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly lifecycle: KyselyLifecycleStore;
   readonly usage: KyselyUsageStore;
   readonly leases: KyselyLeaseStore;
+  readonly jobs: KyselyJobStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -63,6 +65,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.lifecycle = new KyselyLifecycleStore(db);
     this.usage = new KyselyUsageStore(db);
     this.leases = new KyselyLeaseStore(db);
+    this.jobs = new KyselyJobStore(db, rowLocks);
   }
 
   async ping(): Promise<void> {

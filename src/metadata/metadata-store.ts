@@ -1,6 +1,7 @@
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
 import type { GcRunStore } from './gc-run-store.js';
 import type { GcStore } from './gc-store.js';
+import type { JobStore } from './job-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { LifecycleStore } from './lifecycle-store.js';
 import type { SettingsStore } from './settings-store.js';
@@ -42,6 +43,8 @@ export interface MetadataStore {
   readonly usage: UsageStore;
   /** Named leases: one GC and one lifecycle runner among the nodes (lease-store.ts). */
   readonly leases: LeaseStore;
+  /** The job queue every node claims from (job-store.ts). */
+  readonly jobs: JobStore;
   /** Resolves when the database answers a trivial query; throws otherwise. */
   ping(): Promise<void>;
   /** Closes connections. */

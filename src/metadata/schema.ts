@@ -106,6 +106,7 @@ export interface Database {
   lifecycle_policies: LifecyclePoliciesTable;
   leases: LeasesTable;
   gc_runs: GcRunsTable;
+  jobs: JobsTable;
 }
 
 /** User accounts; booleans are 0/1, groups JSON text. */
@@ -243,4 +244,22 @@ export interface GcRunsTable {
   audit_events: number;
   bytes_reclaimed: number;
   error: string | null;
+}
+
+/** The job queue (0012): payload JSON text, times in ms, locked_* set while a node runs it. */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  idempotency_key: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
 }

@@ -5,6 +5,8 @@
  */
 export type { AuditEventRecord, CredentialRecord, MemberRecord, NamespaceRecord } from '../metadata/access-store.js';
 export type { GcRunRecord } from '../metadata/gc-run-store.js';
+export type { JobRecord, JobState } from '../metadata/job-store.js';
+export { JOB_STATES } from '../metadata/job-store.js';
 export type { ImmutableTagRuleRecord, TagEventRecord } from '../metadata/tag-history-store.js';
 export { TAG_PATTERN_MAX } from '../metadata/tag-history-store.js';
 export type { StorageTotals } from '../metadata/usage-store.js';

@@ -12,7 +12,7 @@ import { routesFor } from '../../src/extensions/admin-route.js';
 import type { ExtensionModule } from '../../src/extensions/extension.js';
 import { lifecycleSettings } from '../../src/extensions/lifecycle/settings.js';
 
-/** A probe extension using every part of the seam: a slice, a migration, a route and a task. */
+/** A probe extension using every part of the seam: a slice, a migration, a route, a task and a job handler. */
 const probeSettings = z
   .object({
     enabled: flag.default(false).describe('Turn the probe on.'),
@@ -23,6 +23,8 @@ const probeSettings = z
 
 interface ProbeState {
   runs: number;
+  /** Payloads of the probe.echo jobs it ran. */
+  echoed: unknown[];
 }
 
 const probe: ExtensionModule<typeof probeSettings, ProbeState> = {
@@ -40,16 +42,17 @@ const probe: ExtensionModule<typeof probeSettings, ProbeState> = {
       summary: 'How often the probe task ran',
       access: 'public',
       status: 200,
-      response: z.object({ runs: z.number() }),
+      response: z.object({ runs: z.number(), echoed: z.array(z.unknown()) }),
       errors: [],
-      handle: async ({ extension }) => ({ runs: extension.runs }),
+      handle: async ({ extension }) => ({ runs: extension.runs, echoed: extension.echoed }),
     }),
   ],
   enabled: (settings) => settings.enabled,
   build: (_context, settings) => {
-    const state: ProbeState = { runs: 0 };
+    const state: ProbeState = { runs: 0, echoed: [] };
     const task = { name: 'probe', intervalMs: settings.intervalMs, run: async () => ++state.runs, done: () => undefined, failed: () => undefined };
-    return { services: state, tasks: [task] };
+    const echo = { kind: 'probe.echo', concurrency: 1, timeoutMs: 5000, run: async (payload: unknown) => void state.echoed.push(payload) };
+    return { services: state, tasks: [task], jobs: [echo] };
   },
 };
 
@@ -58,7 +61,7 @@ const schema = withSlices({ lifecycle: lifecycleSettings, probe: probeSettings }
 async function withProbe(env: Record<string, string>, check: (berth: Awaited<ReturnType<typeof createBerth>>, data: string) => Promise<void>): Promise<void> {
   const data = await mkdtemp(join(tmpdir(), 'berth-seam-'));
   try {
-    const config = loadConfig({ env: { BERTH_AUTH_MODE: 'none', BERTH_GC_INTERVAL_SECONDS: '0', ...env }, flags: { data } }, schema);
+    const config = loadConfig({ env: { BERTH_AUTH_MODE: 'none', BERTH_GC_INTERVAL_SECONDS: '0', BERTH_JOBS_POLL_INTERVAL_MS: '20', ...env }, flags: { data } }, schema);
     const berth = await createBerth(config, pino({ level: 'silent' }), [probe]);
     try {
       await check(berth, data);
@@ -106,6 +109,32 @@ describe('the Extension seam', () => {
       assert.equal(reply.statusCode, 404);
       const doc = (await berth.server.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, unknown> };
       assert.equal(doc.paths['/api/v1/probe'], undefined);
+    });
+  });
+
+  it("runs an enabled extension's jobs from the shared queue on a node with jobs.enabled", async () => {
+    await withProbe({ BERTH_PROBE_ENABLED: 'true' }, async (berth) => {
+      assert.deepEqual(berth.jobs?.kinds(), ['probe.echo']);
+      const { id } = await berth.store.jobs.enqueue({ kind: 'probe.echo', payload: { n: 1 }, maxAttempts: 3 });
+      const deadline = Date.now() + 10_000;
+      while ((await berth.store.jobs.get(id))?.state !== 'done') {
+        assert.ok(Date.now() < deadline, 'the job ran');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const probe = (await berth.server.inject({ method: 'GET', url: '/api/v1/probe' })).json() as { echoed: unknown[] };
+      assert.deepEqual(probe.echoed, [{ n: 1 }]);
+    });
+  });
+
+  it('runs no jobs on a node with jobs.enabled false: it serves requests only', async () => {
+    await withProbe({ BERTH_PROBE_ENABLED: 'true', BERTH_JOBS_ENABLED: 'false' }, async (berth) => {
+      assert.equal(berth.jobs, undefined);
+      const { id } = await berth.store.jobs.enqueue({ kind: 'probe.echo', payload: { n: 2 }, maxAttempts: 3 });
+      // Ten poll intervals of a node that runs jobs: this one leaves the job for others.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal((await berth.store.jobs.get(id))?.state, 'queued');
+      const probe = (await berth.server.inject({ method: 'GET', url: '/api/v1/probe' })).json() as { echoed: unknown[] };
+      assert.deepEqual(probe.echoed, []);
     });
   });
 });

@@ -10,6 +10,7 @@ import { blobCases } from './blob-cases.js';
 import { credentialAndAuditCases } from './credential-and-audit-cases.js';
 import { concurrencyCases } from './concurrency-cases.js';
 import { gcRunAndRetentionCases } from './gc-run-and-retention-cases.js';
+import { jobCases } from './job-cases.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { manifestCases } from './manifest-cases.js';
@@ -57,6 +58,7 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('accounts and namespaces', () => accountAndNamespaceCases(test));
     describe('credentials, signing keys and audit', () => credentialAndAuditCases(test));
     describe('lifecycle', () => lifecycleCases(test));
+    describe('job queue', () => jobCases(test));
     describe('tag history and immutable tags', () => tagHistoryCases(test));
     describe('quotas and usage', () => quotaCases(test));
     describe('leases', () => leaseCases(test));

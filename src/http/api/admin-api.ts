@@ -15,6 +15,7 @@ import { authenticateApiRequest } from './api-auth.js';
 import { ApiError, toApiError } from './api-error.js';
 import { API_PREFIX, defineRoute, type AnyApiRoute } from './api-route.js';
 import { GC_ROUTES } from './gc-routes.js';
+import { JOB_ROUTES } from './job-routes.js';
 import { NAMESPACE_ROUTES } from './namespace-routes.js';
 import { openApiDocument } from './openapi.js';
 import { REPOSITORY_ROUTES } from './repository-routes.js';
@@ -65,6 +66,7 @@ export function adminApiRoutes(extensionRoutes: readonly AnyApiRoute[] = EXTENSI
     ...ROBOT_AND_AUDIT_ROUTES,
     ...TAG_ROUTES,
     ...GC_ROUTES,
+    ...JOB_ROUTES,
     ...extensionRoutes,
   );
   return routes;

@@ -16,6 +16,7 @@ import { leasesMigration } from './0008-leases.js';
 import { authHardeningMigration } from './0009-auth-hardening.js';
 import { gcRunsMigration } from './0010-gc-runs.js';
 import { uploadLimitsMigration } from './0011-upload-limits.js';
+import { jobsMigration } from './0012-jobs.js';
 
 /**
  * An extension's own migrations (extensions/extension.ts), by name. Their names start with the
@@ -41,6 +42,7 @@ function migrationProvider(dialect: MetadataDialect, extra?: ExtraMigrations): M
         '0009-auth-hardening': authHardeningMigration(dialect),
         '0010-gc-runs': gcRunsMigration(dialect),
         '0011-upload-limits': uploadLimitsMigration(dialect),
+        '0012-jobs': jobsMigration(dialect),
       };
     },
   };
