@@ -59,17 +59,17 @@ describe('admin API: jobs', { timeout: 60_000 }, () => {
 
   it('cancels a queued job and retries it; each refuses a job in the wrong state with 409, and both are audited', async () => {
     const { id } = await enqueue('test.cancel', null);
-    assertError(await api(registry, 'POST', `/jobs/${id}/retry`, { auth: ADMIN }), 409, 'CONFLICT');
-    const cancelled = await api<JobJson>(registry, 'POST', `/jobs/${id}/cancel`, { auth: ADMIN });
+    assertError(await api(registry, 'POST', `/jobs/${id}/retry`, { auth: ADMIN, json: {} }), 409, 'CONFLICT');
+    const cancelled = await api<JobJson>(registry, 'POST', `/jobs/${id}/cancel`, { auth: ADMIN, json: {} });
     assertStatus(cancelled, 200);
     assert.equal(cancelled.body.state, 'cancelled');
     assert.ok(cancelled.body.finishedAt);
-    const again = assertError(await api(registry, 'POST', `/jobs/${id}/cancel`, { auth: ADMIN }), 409, 'CONFLICT');
+    const again = assertError(await api(registry, 'POST', `/jobs/${id}/cancel`, { auth: ADMIN, json: {} }), 409, 'CONFLICT');
     assert.equal(again.message, `job ${id} is cancelled already`);
-    const retried = await api<JobJson>(registry, 'POST', `/jobs/${id}/retry`, { auth: ADMIN });
+    const retried = await api<JobJson>(registry, 'POST', `/jobs/${id}/retry`, { auth: ADMIN, json: {} });
     assertStatus(retried, 200);
     assert.deepEqual([retried.body.state, retried.body.attempts, retried.body.finishedAt], ['queued', 0, null]);
-    assertError(await api(registry, 'POST', '/jobs/999999/cancel', { auth: ADMIN }), 404, 'NOT_FOUND');
+    assertError(await api(registry, 'POST', '/jobs/999999/cancel', { auth: ADMIN, json: {} }), 404, 'NOT_FOUND');
     const audited = (await auditEvents(registry, { target: String(id) })).map((event) => event.action);
     assert.deepEqual(audited.filter((action) => action.startsWith('job.')).sort(), ['job.cancel', 'job.retry']);
   });
@@ -77,7 +77,7 @@ describe('admin API: jobs', { timeout: 60_000 }, () => {
   it('refuses a user who is not an admin (403, audited) and a caller without credentials (401)', async () => {
     const { id } = await enqueue('test.denied', null);
     assertError(await api(registry, 'GET', '/jobs', { auth: bob }), 403, 'DENIED');
-    assertError(await api(registry, 'POST', `/jobs/${id}/cancel`, { auth: bob }), 403, 'DENIED');
+    assertError(await api(registry, 'POST', `/jobs/${id}/cancel`, { auth: bob, json: {} }), 403, 'DENIED');
     assert.equal((await registry.berth.store.jobs.get(id))?.state, 'queued', 'the refused cancel changed nothing');
     assertError(await api(registry, 'GET', '/jobs'), 401, 'UNAUTHORIZED');
     const denied = await auditEvents(registry, { actor: 'bob', outcome: 'denied' });

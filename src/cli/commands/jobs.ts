@@ -68,14 +68,14 @@ async function show(id: number, options: JobOptions): Promise<void> {
 
 async function retry(id: number, options: JobOptions): Promise<void> {
   const { api } = await openSession(options.server);
-  const job = await api.post<Job>(`/jobs/${id}/retry`);
+  const job = await api.post<Job>(`/jobs/${id}/retry`, { json: {} });
   if (options.json) return printJson(job);
   say(`job ${job.id} (${job.kind}) is queued again`);
 }
 
 async function cancel(id: number, options: JobOptions): Promise<void> {
   const { api } = await openSession(options.server);
-  const job = await api.post<Job>(`/jobs/${id}/cancel`);
+  const job = await api.post<Job>(`/jobs/${id}/cancel`, { json: {} });
   if (options.json) return printJson(job);
   say(`job ${job.id} (${job.kind}) is cancelled`);
 }

@@ -44,6 +44,9 @@ function jobJson(job: JobRecord): z.input<typeof jobSchema> {
 /** A job id in the path: a positive integer. */
 const jobPathSchema = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,15}$/, 'a job id is a positive integer') });
 
+/** Retry and cancel take `{}`: a JSON body, as every admin POST needs, keeps cross-site form posts out. */
+const EMPTY_BODY = z.strictObject({}).describe('{}');
+
 const jobId = (params: Record<string, string>): number => Number(params.id);
 
 /** The job routes. */
@@ -99,7 +102,8 @@ export const JOB_ROUTES: readonly AnyApiRoute[] = [
     params: jobPathSchema,
     status: 200,
     response: jobSchema,
-    errors: [400, 403, 404, 409],
+    body: EMPTY_BODY,
+    errors: [400, 403, 404, 409, 413],
     handle: async ({ ops, by, params }) => jobJson(await ops.jobs.retry(by, jobId(params))),
   }),
   defineRoute({
@@ -113,7 +117,8 @@ export const JOB_ROUTES: readonly AnyApiRoute[] = [
     params: jobPathSchema,
     status: 200,
     response: jobSchema,
-    errors: [400, 403, 404, 409],
+    body: EMPTY_BODY,
+    errors: [400, 403, 404, 409, 413],
     handle: async ({ ops, by, params }) => jobJson(await ops.jobs.cancel(by, jobId(params))),
   }),
 ];
