@@ -66,18 +66,19 @@ async function show(id: number, options: JobOptions): Promise<void> {
   printJob(await api.get<Job>(`/jobs/${id}`), options.json);
 }
 
-async function retry(id: number, options: JobOptions): Promise<void> {
-  const { api } = await openSession(options.server);
-  const job = await api.post<Job>(`/jobs/${id}/retry`, { json: {} });
-  if (options.json) return printJson(job);
-  say(`job ${job.id} (${job.kind}) is queued again`);
-}
+/** What `retry` and `cancel` post, and how each says it worked. */
+const STATE_CHANGES = {
+  retry: { description: 'queue a dead or cancelled job again', outcome: 'is queued again' },
+  cancel: { description: 'cancel a queued or running job', outcome: 'is cancelled' },
+} as const;
 
-async function cancel(id: number, options: JobOptions): Promise<void> {
-  const { api } = await openSession(options.server);
-  const job = await api.post<Job>(`/jobs/${id}/cancel`, { json: {} });
-  if (options.json) return printJson(job);
-  say(`job ${job.id} (${job.kind}) is cancelled`);
+function changeState(action: keyof typeof STATE_CHANGES): (id: number, options: JobOptions) => Promise<void> {
+  return async (id, options) => {
+    const { api } = await openSession(options.server);
+    const job = await api.post<Job>(`/jobs/${id}/${action}`, { json: {} });
+    if (options.json) return printJson(job);
+    say(`job ${job.id} (${job.kind}) ${STATE_CHANGES[action].outcome}`);
+  };
 }
 
 /** Registers `berth jobs`. */
@@ -94,12 +95,10 @@ export function registerJobs(program: Command): void {
     .argument('<id>', 'the job id', positiveInteger)
     .option('--json', 'print JSON')
     .action(show);
-  withServerOption(jobs.command('retry').description('queue a dead or cancelled job again'))
-    .argument('<id>', 'the job id', positiveInteger)
-    .option('--json', 'print JSON')
-    .action(retry);
-  withServerOption(jobs.command('cancel').description('cancel a queued or running job'))
-    .argument('<id>', 'the job id', positiveInteger)
-    .option('--json', 'print JSON')
-    .action(cancel);
+  for (const action of ['retry', 'cancel'] as const) {
+    withServerOption(jobs.command(action).description(STATE_CHANGES[action].description))
+      .argument('<id>', 'the job id', positiveInteger)
+      .option('--json', 'print JSON')
+      .action(changeState(action));
+  }
 }
