@@ -2,7 +2,7 @@
  * The Extension seam: an optional capability (lifecycle policies now; webhooks, scanning,
  * replication and the proxy cache next) contributes a config slice, its own migrations, admin
  * routes (with their OpenAPI), periodic tasks on the one scheduler, job handlers for the shared
- * queue, and CLI commands (its
+ * queue, event subscriptions, and CLI commands (its
  * `cli.ts`, registered by cli/main.ts), and is built in app.ts only when its settings enable it.
  * It writes through the content services it is handed, never around them.
  */
@@ -12,6 +12,7 @@ import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { PullRecorder } from '../content/pull-recorder.js';
 import type { RegistryServices } from '../content/registry-services.js';
+import type { EventSubscription } from '../events/event.js';
 import type { JobHandler } from '../jobs/job-runner.js';
 import type { PeriodicTask } from '../jobs/scheduler.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -37,6 +38,8 @@ export interface Extension<T = unknown> {
   tasks: readonly PeriodicTask<unknown>[];
   /** Handlers of the durable job kinds it enqueues; every node with jobs.enabled runs them. */
   jobs?: readonly JobHandler[];
+  /** Events it wants to act on: the dispatcher enqueues the jobs each asks for (events/event.ts). */
+  subscriptions?: readonly EventSubscription[];
   /** Waits for its work in flight; called on close, after the scheduler stopped. */
   stop?(): Promise<void>;
 }

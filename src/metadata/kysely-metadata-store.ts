@@ -5,6 +5,7 @@ import { KyselyBlobStore } from './blob-store.js';
 import { KyselyCredentialStore } from './credential-store.js';
 import { KyselyGcRunStore } from './gc-run-store.js';
 import { KyselyGcStore } from './gc-store.js';
+import { KyselyEventStore } from './event-store.js';
 import { KyselyJobStore } from './job-store.js';
 import { KyselyLeaseStore } from './lease-store.js';
 import { KyselyLifecycleStore } from './lifecycle-store.js';
@@ -42,6 +43,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly usage: KyselyUsageStore;
   readonly leases: KyselyLeaseStore;
   readonly jobs: KyselyJobStore;
+  readonly events: KyselyEventStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -66,6 +68,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.usage = new KyselyUsageStore(db);
     this.leases = new KyselyLeaseStore(db);
     this.jobs = new KyselyJobStore(db, rowLocks);
+    this.events = new KyselyEventStore(db, rowLocks);
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
+import type { EventStore } from './event-store.js';
 import type { GcRunStore } from './gc-run-store.js';
 import type { GcStore } from './gc-store.js';
 import type { JobStore } from './job-store.js';
@@ -45,6 +46,8 @@ export interface MetadataStore {
   readonly leases: LeaseStore;
   /** The job queue every node claims from (job-store.ts). */
   readonly jobs: JobStore;
+  /** The outbox: events written with their changes (event-store.ts). */
+  readonly events: EventStore;
   /** Resolves when the database answers a trivial query; throws otherwise. */
   ping(): Promise<void>;
   /** Closes connections. */

@@ -107,6 +107,7 @@ export interface Database {
   leases: LeasesTable;
   gc_runs: GcRunsTable;
   jobs: JobsTable;
+  events: EventsTable;
 }
 
 /** User accounts; booleans are 0/1, groups JSON text. */
@@ -262,4 +263,18 @@ export interface JobsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+}
+
+/** The outbox (event-store.ts); target and data are JSON text. */
+export interface EventsTable {
+  id: Generated<number>;
+  type: string;
+  at: number;
+  repository: string | null;
+  target: string | null;
+  data: string | null;
+  actor: string;
+  actor_kind: string | null;
+  address: string | null;
+  node: string | null;
 }

@@ -17,6 +17,7 @@ import { authHardeningMigration } from './0009-auth-hardening.js';
 import { gcRunsMigration } from './0010-gc-runs.js';
 import { uploadLimitsMigration } from './0011-upload-limits.js';
 import { jobsMigration } from './0012-jobs.js';
+import { eventsMigration } from './0013-events.js';
 
 /**
  * An extension's own migrations (extensions/extension.ts), by name. Their names start with the
@@ -43,6 +44,7 @@ function migrationProvider(dialect: MetadataDialect, extra?: ExtraMigrations): M
         '0010-gc-runs': gcRunsMigration(dialect),
         '0011-upload-limits': uploadLimitsMigration(dialect),
         '0012-jobs': jobsMigration(dialect),
+        '0013-events': eventsMigration(dialect),
       };
     },
   };
