@@ -11,6 +11,8 @@ import { EXTENSIONS } from './extensions/catalog.js';
 import type { BerthConfig } from './extensions/settings.js';
 import type { Extension, ExtensionModule } from './extensions/extension.js';
 import type { MountedExtension } from './http/api/admin-api.js';
+import { dispatcherSettings, EventDispatcher } from './events/dispatcher.js';
+import { PullEvents } from './events/pull-events.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { jobRunnerSettings } from './jobs/job-settings.js';
 import { Scheduler } from './jobs/scheduler.js';
@@ -151,7 +153,8 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const auth = await buildAuth(config, store, (error, lost) => logger.error({ err: error, lost }, 'audit events could not be written'), redis, invalidation);
   const immutableTags = new ImmutableTagRules(store, auth.access.names, { writes: readOnly });
   const gc = new GarbageCollector(store, driver, gcSettings(config), (repository, digest) => cache.delete(repository, digest));
-  const quotas = new QuotaService(store, auth.access.names);
+  const quotas = new QuotaService(store, auth.access.names, undefined, (error) => logger.error({ err: error }, 'a quota.exceeded event could not be written'));
+  const pullEvents = new PullEvents(store.events, (error, lost) => logger.warn({ err: error, lost }, 'pull events could not be written'));
   const pulls = new PullRecorder(store.lifecycle, (error) => logger.warn({ err: error }, 'a manifest pull time could not be recorded'));
   const services = {
     uploads: new UploadService(store, driver, {
@@ -172,6 +175,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     immutableTags,
     readOnly,
     quotas,
+    pullEvents,
   };
   const bootstrap = config.auth.mode === 'none' ? ({ created: false } as const) : await bootstrapAdmin(store, config.adminPassword);
   if (store.dialect === 'postgres' && config.auth.keyEncryptionKey === undefined && config.auth.keyEncryptionKeyFile === undefined) {
@@ -203,9 +207,12 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   const scheduler = new Scheduler();
   if (config.gc.intervalSeconds > 0) scheduler.every(gcTask(gc, config.gc.intervalSeconds * 1000, logger));
   for (const { extension } of built) for (const task of extension.tasks) scheduler.every(task);
-  // Any node may run jobs; one with jobs.enabled false only serves requests.
-  const jobs = config.jobs.enabled ? new JobRunner(store.jobs, built.flatMap(({ extension }) => extension.jobs ?? []), jobRunnerSettings(config, nodeId()), logger) : undefined;
+  // Any node may run jobs and dispatch events; one with jobs.enabled false only serves requests.
+  const node = nodeId();
+  const jobs = config.jobs.enabled ? new JobRunner(store.jobs, built.flatMap(({ extension }) => extension.jobs ?? []), jobRunnerSettings(config, node), logger) : undefined;
+  const dispatcher = jobs && new EventDispatcher(store, built.flatMap(({ extension }) => extension.subscriptions ?? []), dispatcherSettings(config, node), logger, () => jobs.wake());
   jobs?.start();
+  dispatcher?.start();
   return {
     config,
     server,
@@ -220,9 +227,11 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     close: async () => {
       await server.close();
       await scheduler.stop();
+      await dispatcher?.stop();
       await jobs?.stop();
       for (const { extension } of built) await extension.stop?.();
       await pulls.drain();
+      await pullEvents.flush();
       await auth.audit.flush();
       await store.close();
       await driver.close?.();

@@ -4,12 +4,18 @@
  */
 import { ManagementError } from '../errors/management-error.js';
 import type { AuditLog } from './audit-log.js';
+import type { EventOrigin } from '../events/event.js';
 import { principalName, type Principal } from './principal.js';
 
 /** The acting principal and, when known, the client address it acts from. */
 export interface ActingPrincipal {
   principal: Principal;
   clientIp?: string;
+}
+
+/** Who acts and from where, as the events of the change record it. */
+export function actingOrigin(by: ActingPrincipal): EventOrigin {
+  return { actor: principalName(by.principal), actorKind: by.principal.kind, ...(by.clientIp === undefined ? {} : { address: by.clientIp }) };
 }
 
 /**

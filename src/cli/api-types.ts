@@ -118,6 +118,27 @@ export function itemsOf<T>(body: unknown, key: string): T[] {
   return [];
 }
 
+/** An event, from /api/v1/events. */
+export interface RegistryEvent {
+  id: number;
+  type: string;
+  at: string;
+  repository: string | null;
+  target: { mediaType?: string; digest?: string; size?: number; tag?: string; tags?: string[]; oldDigest?: string } | null;
+  data: Record<string, unknown> | null;
+  actor: string;
+  actorKind: string | null;
+  address: string | null;
+  node: string | null;
+}
+
+/** A page of /api/v1/events. */
+export interface EventPage {
+  events: RegistryEvent[];
+  last: number;
+  newest: number;
+}
+
 /** A background job, from /api/v1/jobs. */
 export interface Job {
   id: number;

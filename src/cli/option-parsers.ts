@@ -28,6 +28,12 @@ export function positiveInteger(value: string): number {
   return Number(value);
 }
 
+/** A whole number ≥ 0 (an id to start after). */
+export function nonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
 /**
  * `a,b` as a list of CIDRs, or `none`: the restriction is removed. (Not null: commander turns an
  * option value of null into ''.)

@@ -234,6 +234,14 @@ export const configSchema = z
         leaseSeconds: positiveInt.default(60).describe('How long a claimed job stays with its node without a renewal (renewed every third of it); a job of a node that died is taken over after this.'),
         retryBaseSeconds: positiveInt.default(10).describe('The delay before the first retry of a failed job; it doubles per attempt, with jitter.'),
         retryMaxSeconds: positiveInt.default(3600).describe('The longest delay between two attempts of a job.'),
+        retentionDays: nonNegativeInt.default(7).describe('Finished jobs (done, dead, cancelled) older than this are pruned hourly (0: keep them forever).'),
+      })
+      .strict()
+      .prefault({}),
+    events: z
+      .object({
+        retentionDays: nonNegativeInt.default(7).describe('Events older than this are pruned hourly from the outbox (0: keep them forever); subscribers and `berth events` read only what is kept.'),
+        dispatchIntervalMs: positiveInt.default(250).describe('How often a node running jobs looks for new events to hand to subscribers (webhooks, triggers): the floor of the event-to-delivery latency.'),
       })
       .strict()
       .prefault({}),

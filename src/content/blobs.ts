@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { RegistryError } from '../errors/index.js';
 import type { Digest } from '../oci/index.js';
 import type { BlobRecord, MetadataStore } from '../metadata/metadata-store.js';
+import type { EventOrigin } from '../metadata/event-store.js';
 import { PathNotFoundError, type BlobDriver } from '../storage/blob-driver.js';
 import { blobDataPath } from '../storage/paths.js';
 import { quotaDenied, type QuotaService } from './quotas.js';
@@ -81,13 +82,13 @@ export class BlobService {
    * given, else from any repository holding it. Undefined when it can't be mounted; DENIED when
    * the blob would take the namespace past its storage quota.
    */
-  async mount(repository: string, digest: Digest, from?: string): Promise<BlobRecord | undefined> {
+  async mount(repository: string, digest: Digest, from?: string, origin?: EventOrigin): Promise<BlobRecord | undefined> {
     await this.writes?.assertWritable();
     const quota = await this.quotas?.quotaFor(repository);
-    const result = await this.store.blobs.mount(repository, digest.toString(), from, quota);
+    const result = await this.store.blobs.mount(repository, digest.toString(), from, quota, origin);
     // A mount costs bytes like an upload when the namespace doesn't hold the blob yet; falling
     // back to an upload session would only be refused at its end, so say why now.
-    if (result && 'status' in result) throw quotaDenied(result);
+    if (result && 'status' in result) throw this.quotas ? await this.quotas.denied(repository, result, origin) : quotaDenied(result);
     return result;
   }
 

@@ -1,7 +1,9 @@
 import { RegistryError } from '../errors/index.js';
 import { digestOf, parseManifest, parseTag, type Reference } from '../oci/index.js';
+import type { ChangeOrigin, EventOrigin } from '../metadata/event-store.js';
 import type { ManifestRecord, MetadataStore, ReferrerRecord, RepositoryDeletion } from '../metadata/metadata-store.js';
-import type { ImmutableTagRefusal, ImmutableTagRule, TagEventRecord, TagHistoryQuery } from '../metadata/tag-history-store.js';
+import type { TagChangeOptions } from '../metadata/tag-changes.js';
+import type { ImmutableTagRefusal, TagEventRecord, TagHistoryQuery } from '../metadata/tag-history-store.js';
 import type { ImmutableTagRules } from './immutable-tag-rules.js';
 import type { ManifestCache } from './manifest-cache.js';
 import type { PullRecorder } from './pull-recorder.js';
@@ -21,8 +23,8 @@ export interface PushedManifest {
 /**
  * Manifests, tags and referrers. The invariants live here and in the store's transaction:
  * a manifest is stored only when every blob and child manifest it needs is in the repository,
- * and a tag an immutable-tag rule protects never moves (`immutable`, wired by app.ts). `actor`
- * arguments name who changes tags, for the tag history.
+ * and a tag an immutable-tag rule protects never moves (`immutable`, wired by app.ts). `origin`
+ * arguments name who changes what, for the tag history and the events.
  */
 export class ManifestService {
   constructor(
@@ -39,7 +41,7 @@ export class ManifestService {
    * Stores a manifest pushed to `reference`, plus the extra `tags` (?tag=). By digest, the bytes
    * must hash to it; by tag, the digest is the sha256 of the bytes.
    */
-  async put(repository: string, reference: Reference, bytes: Uint8Array, contentType: string | undefined, tags: string[], actor?: string): Promise<PushedManifest> {
+  async put(repository: string, reference: Reference, bytes: Uint8Array, contentType: string | undefined, tags: string[], origin?: EventOrigin): Promise<PushedManifest> {
     await this.writes?.assertWritable();
     const parsed = parseManifest(bytes, contentType);
     const digest = digestOf(bytes, reference.kind === 'digest' ? reference.digest.algorithm : 'sha256').toString();
@@ -56,7 +58,7 @@ export class ManifestService {
       manifests: parsed.manifests,
       declaredSizes: parsed.declaredSizes,
       tags: allTags,
-      ...(await this.tagChange(repository, allTags.length > 0, actor)),
+      ...(await this.tagChange(repository, allTags.length > 0, origin)),
       ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
       ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
       ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
@@ -98,9 +100,9 @@ export class ManifestService {
   }
 
   /** Deletes a tag (the manifest stays) or a manifest by digest (its tags go with it). */
-  async delete(repository: string, reference: Reference, actor?: string): Promise<void> {
+  async delete(repository: string, reference: Reference, origin?: ChangeOrigin): Promise<void> {
     await this.writes?.assertWritable();
-    const options = await this.tagChange(repository, true, actor);
+    const options = await this.tagChange(repository, true, origin);
     if (reference.kind === 'tag') {
       const deleted = await this.store.manifests.deleteTag(repository, reference.tag, options);
       if (deleted === false) throw new RegistryError('MANIFEST_UNKNOWN', { detail: { repository, tag: reference.tag } });
@@ -122,10 +124,10 @@ export class ManifestService {
    * moves ago (tag history). The move is recorded like a push and immutable-tag rules apply.
    * MANIFEST_UNKNOWN when there is no such earlier manifest or it is gone (GC may have removed it).
    */
-  async rollback(repository: string, tag: string, target: RollbackTarget, actor?: string): Promise<RolledBack> {
+  async rollback(repository: string, tag: string, target: RollbackTarget, origin?: EventOrigin): Promise<RolledBack> {
     await this.writes?.assertWritable();
     const digest = await rollbackTarget(this.store, repository, parseTag(tag), target);
-    const result = await this.store.manifests.setTag(repository, tag, digest, await this.tagChange(repository, true, actor));
+    const result = await this.store.manifests.setTag(repository, tag, digest, await this.tagChange(repository, true, origin));
     if (result.status === 'immutable') throw immutableTagError(repository, result);
     if (result.status === 'unknown') {
       throw new RegistryError('MANIFEST_UNKNOWN', {
@@ -161,9 +163,9 @@ export class ManifestService {
    * GC reclaims the bytes no repository links any more. DENIED naming the tag and rule when an
    * immutable-tag rule protects one of its tags (nothing changes), NAME_UNKNOWN when it is absent.
    */
-  async deleteRepository(repository: string, actor?: string): Promise<RepositoryDeletion> {
+  async deleteRepository(repository: string, origin?: EventOrigin): Promise<RepositoryDeletion> {
     await this.writes?.assertWritable();
-    const result = await this.store.repositories.delete(repository, await this.tagChange(repository, true, actor));
+    const result = await this.store.repositories.delete(repository, await this.tagChange(repository, true, origin));
     if (result.status === 'immutable') throw immutableTagError(repository, result);
     // Worded: the admin API and `berth repo delete` relay the message.
     if (result.status === 'unknown') throw new RegistryError('NAME_UNKNOWN', { message: `no repository "${repository}"`, detail: { name: repository } });
@@ -176,10 +178,10 @@ export class ManifestService {
     return this.store.repositories.list({ ...(limit === undefined ? {} : { limit }), ...(last === undefined ? {} : { after: last }) });
   }
 
-  /** The actor and, when tags change, the immutable-tag rules protecting the repository. */
-  private async tagChange(repository: string, changesTags: boolean, actor: string | undefined): Promise<{ actor?: string; immutable?: ImmutableTagRule[] }> {
+  /** Who changes what (for the tag history and the events) and, when tags change, the immutable-tag rules protecting the repository. */
+  private async tagChange(repository: string, changesTags: boolean, origin: ChangeOrigin | undefined): Promise<TagChangeOptions> {
     const immutable = changesTags && this.immutable ? await this.immutable.forRepository(repository) : undefined;
-    return { ...(actor === undefined ? {} : { actor }), ...(immutable && immutable.length > 0 ? { immutable } : {}) };
+    return { ...origin, ...(immutable && immutable.length > 0 ? { immutable } : {}) };
   }
 }
 

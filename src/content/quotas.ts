@@ -1,5 +1,6 @@
 import { RegistryError } from '../errors/index.js';
 import { BoundedCache } from '../cluster/bounded-cache.js';
+import type { EventOrigin } from '../metadata/event-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { NamespaceMap } from '../metadata/namespace-map.js';
 import type { BlobQuota, QuotaRefusal, RepositoryScope, RepositoryUsage } from '../metadata/usage-store.js';
@@ -11,6 +12,9 @@ import type { BlobQuota, QuotaRefusal, RepositoryScope, RepositoryUsage } from '
 export const QUOTA_TTL_MS = 2000;
 
 const CACHE_ENTRIES = 10_000;
+
+/** At most one quota.exceeded event per namespace per this long, per node: a client retrying a refused push must not flood subscribers. */
+export const QUOTA_EXCEEDED_EVENT_MS = 60_000;
 
 /** A namespace's usage as the admin API reports it. */
 export interface NamespaceUsage {
@@ -31,12 +35,15 @@ export interface NamespaceUsage {
  */
 export class QuotaService {
   private readonly cache: BoundedCache<{ quotaBytes: number | undefined }>;
+  private readonly exceededReported = new BoundedCache<true>({ max: CACHE_ENTRIES });
 
   /** `names`: the registry's one mapping of repository names to namespaces. */
   constructor(
     private readonly store: MetadataStore,
     private readonly names: NamespaceMap,
     ttlMs = QUOTA_TTL_MS,
+    /** A quota.exceeded event that could not be written: the refusal stands, the operator is told. */
+    private readonly onEventError: (error: unknown) => void = () => undefined,
   ) {
     this.cache = new BoundedCache({ max: CACHE_ENTRIES, ttlMs });
   }
@@ -58,9 +65,9 @@ export class QuotaService {
    * Before an upload begins: DENIED when the namespace already uses its whole quota, so a client
    * doesn't send bytes that can't be kept. A cheap early answer without a lock; the commit decides.
    */
-  async assertRoom(repository: string): Promise<void> {
+  async assertRoom(repository: string, origin?: EventOrigin): Promise<void> {
     const room = await this.room(repository);
-    if (room && room.remainingBytes <= 0) throw quotaDenied({ ...room.refusal, blobBytes: 0 });
+    if (room && room.remainingBytes <= 0) throw await this.denied(repository, { ...room.refusal, blobBytes: 0 }, origin);
   }
 
   /**
@@ -78,6 +85,19 @@ export class QuotaService {
       remainingBytes: quota.limitBytes - usedBytes,
       refusal: { status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, uploadBytes, blobBytes: 0 },
     };
+  }
+
+  /**
+   * The refusal as the client sees it (quotaDenied), after writing a quota.exceeded event. The
+   * refusal changed nothing, so the event is written on its own, not in a change's transaction.
+   */
+  async denied(repository: string, refusal: QuotaRefusal, origin?: EventOrigin, what: 'blob' | 'chunk' = 'blob', cutOff = false): Promise<RegistryError> {
+    if (this.exceededReported.get(refusal.namespace) === undefined) {
+      this.exceededReported.set(refusal.namespace, true, Date.now() + QUOTA_EXCEEDED_EVENT_MS);
+      const { status: _status, ...figures } = refusal;
+      await this.store.events.append([{ event: { type: 'quota.exceeded', repository, data: figures }, origin: origin ?? {} }]).catch(this.onEventError);
+    }
+    return quotaDenied(refusal, what, cutOff);
   }
 
   /** A namespace's usage, in total and per repository. */

@@ -1,4 +1,5 @@
 import { RegistryError } from '../errors/index.js';
+import type { EventOrigin } from '../metadata/event-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 
 /**
@@ -78,9 +79,10 @@ export class ReadOnlyMode implements WriteGate {
     return this.loading;
   }
 
-  /** Turns the switch on or off; `by` names who did it. Applies on this node at once. */
-  async set(enabled: boolean, reason: string, by: string): Promise<ReadOnlyState> {
-    const record = await this.store.settings.set(SETTING, JSON.stringify({ enabled, reason: enabled ? reason : '' }), by);
+  /** Turns the switch on or off; `by` names who did it. Applies on this node at once; a readonly.changed event goes with the change. */
+  async set(enabled: boolean, reason: string, by: EventOrigin & { actor: string }): Promise<ReadOnlyState> {
+    const value = { enabled, reason: enabled ? reason : '' };
+    const record = await this.store.settings.set(SETTING, JSON.stringify(value), by.actor, { events: [{ type: 'readonly.changed', data: value }], origin: by });
     const state: ReadOnlyState = { enabled, reason: enabled ? reason : '', updatedBy: record.updatedBy, updatedAt: record.updatedAt };
     this.generation++;
     this.loading = undefined;

@@ -1,4 +1,5 @@
 /** The registry's content services as one bundle: what the HTTP layer, the operations and extensions call. */
+import type { PullEvents } from '../events/pull-events.js';
 import type { BlobService } from './blobs.js';
 import type { ImmutableTagRules } from './immutable-tag-rules.js';
 import type { ManifestService } from './manifests.js';
@@ -14,5 +15,7 @@ export interface RegistryServices {
   immutableTags: ImmutableTagRules;
   readOnly: ReadOnlyMode;
   quotas: QuotaService;
+  /** Pull events, batched off the request path. */
+  pullEvents: PullEvents;
 }
 

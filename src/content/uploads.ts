@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { BoundedCache } from '../cluster/bounded-cache.js';
 import { RegistryError } from '../errors/index.js';
 import { createDigester, isDigestAlgorithm, type Digest, type DigestAlgorithm, type Digester } from '../oci/index.js';
+import type { EventOrigin } from '../metadata/event-store.js';
 import type { BlobRecord, MetadataStore, SessionLimits, UploadRecord } from '../metadata/metadata-store.js';
 import type { BlobDriver } from '../storage/blob-driver.js';
 import { blobDataPath, uploadDataPath, uploadPrefix } from '../storage/paths.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { quotaDenied, type QuotaService } from './quotas.js';
+import type { QuotaRefusal } from '../metadata/usage-store.js';
 import { longerThanBlob, outOfOrder, sizeMismatch, tooManySessions } from './upload-errors.js';
 import type { WriteGate } from './read-only-mode.js';
 
@@ -25,6 +27,8 @@ export interface ChunkOptions {
   range?: ByteRange;
   /** From Content-Length: the chunk must be exactly this long. */
   length?: number;
+  /** Who sends it, for the events the upload writes (blob.uploaded, quota.*). */
+  origin?: EventOrigin;
 }
 
 /** Caps on unfinished sessions (uploads.maxSessionsPer*; 0 means none). */
@@ -79,12 +83,12 @@ export class UploadService {
    * Opens a session; algorithm from `?digest-algorithm=` (sha256 by default). `openedBy` names
    * the principal (`user:bob`) for the per-principal cap; absent when access control is off.
    */
-  async start(repository: string, algorithm = 'sha256', openedBy?: string): Promise<UploadRecord> {
+  async start(repository: string, algorithm = 'sha256', openedBy?: string, origin?: EventOrigin): Promise<UploadRecord> {
     await this.policies.writes?.assertWritable();
     if (!isDigestAlgorithm(algorithm)) {
       throw new RegistryError('DIGEST_INVALID', { detail: { algorithm, reason: 'unsupported digest algorithm; use sha256 or sha512' } });
     }
-    await this.quotas?.assertRoom(repository);
+    await this.quotas?.assertRoom(repository, origin);
     const id = randomUUID();
     const writer = await this.driver.writer(uploadDataPath(id));
     await writer.commit();
@@ -141,11 +145,11 @@ export class UploadService {
       const early = quota && (await this.store.usage.check(quota, digest.toString(), upload.offset));
       if (early) {
         await this.forget(id);
-        throw quotaDenied(early);
+        throw await this.denied(repository, early, options.origin);
       }
       const claim = await this.claimBlob(digest);
       await this.placeBlob(uploadDataPath(id), digest, upload.offset, claim === 'claimed');
-      const committed = await this.store.blobs.commit(repository, digest.toString(), upload.offset, quota);
+      const committed = await this.store.blobs.commit(repository, digest.toString(), upload.offset, quota, options.origin);
       if (committed === 'busy') {
         // GC marked the blob between claim and commit — possible only with a grace period shorter
         // than these few milliseconds — and may be deleting the bytes just placed: start over.
@@ -157,7 +161,7 @@ export class UploadService {
         // of files without a row: deleting it here, even after a claim of 'absent', could delete
         // the bytes of a concurrent upload of the same digest that is about to commit its row.
         await this.forget(id);
-        throw quotaDenied(committed);
+        throw await this.denied(repository, committed, options.origin);
       }
       await this.forget(id);
       return { digest: digest.toString(), size: upload.offset, startedAt: upload.createdAt };
@@ -166,7 +170,7 @@ export class UploadService {
 
   /** A whole blob in one request (POST ?digest=). */
   async pushMonolithic(repository: string, digest: Digest, body: AsyncIterable<Uint8Array>, options: ChunkOptions, openedBy?: string): Promise<CompletedUpload> {
-    const upload = await this.start(repository, digest.algorithm, openedBy);
+    const upload = await this.start(repository, digest.algorithm, openedBy, options.origin);
     try {
       return await this.complete(repository, upload.id, digest, body, options);
     } catch (error) {
@@ -182,6 +186,11 @@ export class UploadService {
       await this.status(repository, id);
       await this.forget(id);
     });
+  }
+
+  /** A quota refusal as the client's error; through the quota service, which records the quota.exceeded event. */
+  private async denied(repository: string, refusal: QuotaRefusal, origin: EventOrigin | undefined, what: 'blob' | 'chunk' = 'blob', cutOff = false): Promise<RegistryError> {
+    return this.quotas ? this.quotas.denied(repository, refusal, origin, what, cutOff) : quotaDenied(refusal, what, cutOff);
   }
 
   /**
@@ -201,7 +210,7 @@ export class UploadService {
     const room = held === undefined ? await this.quotas?.room(upload.repository) : undefined;
     const bound = held === undefined ? undefined : Math.max(held - upload.offset, 0);
     if (bound !== undefined && expected !== undefined && expected > bound) throw longerThanBlob(held ?? 0);
-    if (room && expected !== undefined && expected > room.remainingBytes) throw quotaDenied({ ...room.refusal, blobBytes: expected }, what);
+    if (room && expected !== undefined && expected > room.remainingBytes) throw await this.denied(upload.repository, { ...room.refusal, blobBytes: expected }, options.origin, what);
     const roomBytes = room && Math.max(room.remainingBytes, 0);
     const state = this.hashes.get(upload.id);
     const digester = state?.offset === upload.offset ? state.digester.copy() : undefined;
@@ -222,7 +231,7 @@ export class UploadService {
       for await (const chunk of body) {
         received += chunk.length;
         if (expected !== undefined && received > expected) throw sizeMismatch(expected, received, 'more');
-        if (room && roomBytes !== undefined && received > roomBytes) throw quotaDenied({ ...room.refusal, blobBytes: roomBytes + 1 }, what, true);
+        if (room && roomBytes !== undefined && received > roomBytes) throw await this.denied(upload.repository, { ...room.refusal, blobBytes: roomBytes + 1 }, options.origin, what, true);
         if (bound !== undefined && received > bound) throw longerThanBlob(held ?? 0);
         digester?.update(chunk);
         batch.push(chunk);
@@ -241,7 +250,7 @@ export class UploadService {
     // Checked again under the namespace's lock: another upload may have taken the room meanwhile.
     // Refused, the bytes are not recorded and the next writer cuts them off.
     const advanced = received > 0 ? await this.store.uploads.advance(upload.id, upload.offset, offset, room?.quota) : true;
-    if (advanced !== true && advanced !== false) throw quotaDenied({ ...advanced, blobBytes: received }, what);
+    if (advanced !== true && advanced !== false) throw await this.denied(upload.repository, { ...advanced, blobBytes: received }, options.origin, what);
     if (!advanced) {
       throw outOfOrder(await this.status(upload.repository, upload.id), 'another request moved this upload on');
     }

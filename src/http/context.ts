@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { RegistryServices } from '../content/registry-services.js';
+import type { EventOrigin } from '../events/event.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { RequestPrincipal } from './auth/request-principal.js';
 import type { HttpMetrics } from './middleware/metrics.js';
@@ -16,6 +17,11 @@ export interface V2Context {
   /** Who the request acts as (the gate checked the route's own needs already). */
   principal: RequestPrincipal;
   audit: AuditLog;
+}
+
+/** Who makes a change and from where, as its events record it (the audit log's names). */
+export function originOf(ctx: V2Context): EventOrigin {
+  return { actor: ctx.principal.name, actorKind: ctx.principal.kind, address: ctx.request.ip };
 }
 
 /** Writes a successful push, pull or delete to the audit log. */

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
+import { writeEvents, type EventOrigin, type NewEvent } from './event-store.js';
 import type { BlobRecord, BlobStore, UnlinkResult } from './metadata-store.js';
 import { ensureRepositoryId, findRepositoryId } from './repository-store.js';
 import { lockRow } from './referenced-under-lock.js';
 import type { Database } from './schema.js';
-import { checkQuota, type BlobQuota, type QuotaRefusal } from './usage-store.js';
+import { checkQuota, crossesQuotaWarning, type BlobQuota, type QuotaRefusal, type QuotaRoom } from './usage-store.js';
 
 /**
  * Blobs and repository blob links through Kysely.
@@ -29,11 +30,11 @@ export class KyselyBlobStore implements BlobStore {
     });
   }
 
-  async commit(repository: string, digest: string, size: number, quota?: BlobQuota): Promise<'committed' | 'busy' | QuotaRefusal> {
+  async commit(repository: string, digest: string, size: number, quota?: BlobQuota, origin?: EventOrigin): Promise<'committed' | 'busy' | QuotaRefusal> {
     return this.db.transaction().execute(async (trx) => {
       // Checked before anything is written, so a refusal changes nothing.
-      const refusal = quota && (await checkQuota(trx, quota, digest, size, this.rowLocks));
-      if (refusal) return refusal;
+      const check = quota && (await checkQuota(trx, quota, digest, size, this.rowLocks));
+      if (check?.status === 'over-quota') return check;
       const now = Date.now();
       // The same digest is the same bytes: a second commit, racing or not, only renews the lease.
       await trx
@@ -46,6 +47,7 @@ export class KyselyBlobStore implements BlobStore {
       const repositoryId = await ensureRepositoryId(trx, repository);
       await linkBlob(trx, repositoryId, digest, now);
       if (quota?.closing !== undefined) await trx.deleteFrom('uploads').where('id', '=', quota.closing).execute();
+      await writeEvents(trx, this.rowLocks, [{ type: 'blob.uploaded', repository, target: { digest, size } }, ...quotaWarning(repository, check, size)], origin, now);
       return 'committed';
     });
   }
@@ -65,18 +67,21 @@ export class KyselyBlobStore implements BlobStore {
     return statLinkedAnywhere(this.db, digest);
   }
 
-  async mount(repository: string, digest: string, from?: string, quota?: BlobQuota): Promise<BlobRecord | QuotaRefusal | undefined> {
+  async mount(repository: string, digest: string, from?: string, quota?: BlobQuota, origin?: EventOrigin): Promise<BlobRecord | QuotaRefusal | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const found = from === undefined ? await statLinkedAnywhere(trx, digest) : await statIn(trx, from, digest);
       if (found === undefined) return undefined;
-      const refusal = quota && (await checkQuota(trx, quota, digest, found.size, this.rowLocks));
-      if (refusal) return refusal;
+      const check = quota && (await checkQuota(trx, quota, digest, found.size, this.rowLocks));
+      if (check?.status === 'over-quota') return check;
       // Share-lock the blob row so GC's markDeleting (FOR UPDATE) waits for this link, and refuse
       // a blob GC has begun to delete.
       const blob = await trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest).$if(this.rowLocks, (q) => q.forShare()).executeTakeFirst();
       if (!blob || blob.deleting_at !== null) return undefined;
       const repositoryId = await ensureRepositoryId(trx, repository);
       await linkBlob(trx, repositoryId, digest, Date.now());
+      // A mount completes an upload too (201 like a PUT), as Distribution's `mount` action.
+      const mounted: NewEvent = { type: 'blob.uploaded', repository, target: { digest, size: found.size }, data: { mounted: true, ...(from === undefined ? {} : { from }) } };
+      await writeEvents(trx, this.rowLocks, [mounted, ...quotaWarning(repository, check, found.size)], origin);
       return { digest: found.digest, size: found.size };
     });
   }
@@ -97,6 +102,12 @@ export class KyselyBlobStore implements BlobStore {
       return { status: 'deleted' };
     });
   }
+}
+
+/** The quota.warning event when this link takes the namespace past 80 % of its quota. */
+function quotaWarning(repository: string, check: QuotaRoom | undefined, size: number): NewEvent[] {
+  if (check === undefined || !crossesQuotaWarning(check, size)) return [];
+  return [{ type: 'quota.warning', repository, data: { usedBytes: check.usedBytes + size, quotaBytes: check.quotaBytes } }];
 }
 
 /** Links the blob into the repository, or renews the existing link's GC lease. */

@@ -10,6 +10,7 @@
  * event-writing commits queue for that lock for the moment between their last write and their
  * commit, and ids are handed out in the order they commit. SQLite has one writer at a time.
  */
+import { hostname } from 'node:os';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable } from './schema.js';
 
@@ -62,6 +63,14 @@ export interface EventOrigin {
   node?: string;
 }
 
+/** Who makes a change, why, and what else it should record: the options of a change that writes events. */
+export interface ChangeOrigin extends EventOrigin {
+  /** Why, when it isn't a client's request (e.g. 'lifecycle'): recorded in the events' data. */
+  reason?: string;
+  /** More events to write in the change's transaction (e.g. lifecycle.expired beside manifest.deleted). */
+  events?: readonly NewEvent[];
+}
+
 /** An event to write, inside the change's transaction. */
 export interface NewEvent {
   type: EventType;
@@ -69,6 +78,12 @@ export interface NewEvent {
   target?: EventTarget;
   /** Type-specific detail (quota figures, GC totals, the read-only state, pull counts). */
   data?: Record<string, unknown>;
+}
+
+/** An event with who caused it: what `append` takes. */
+export interface OriginatedEvent {
+  event: NewEvent;
+  origin: EventOrigin;
 }
 
 /** A stored event. */
@@ -92,8 +107,8 @@ export interface EventQuery {
 
 /** The outbox's reads and what is written outside a change's own transaction. */
 export interface EventStore {
-  /** Appends events that belong to no other change (batched pulls, GC totals), in one transaction. */
-  append(events: readonly NewEvent[], origin: EventOrigin): Promise<void>;
+  /** Appends events that belong to no change (batched pulls, a refused push's quota.exceeded), each with its origin, in one transaction. */
+  append(events: readonly OriginatedEvent[]): Promise<void>;
   /** Events matching the query, oldest first. */
   list(query: EventQuery): Promise<EventRecord[]>;
   /** The newest event's id (0 when there is none): where a follower that wants only new events starts. */
@@ -105,30 +120,35 @@ export interface EventStore {
 // Rows per statement: under SQLite's and PostgreSQL's bound-parameter limits with room to spare.
 const BATCH = 200;
 
-// The advisory lock key of event writers (see the file comment): an arbitrary constant of Berth's.
-const EVENT_WRITERS_LOCK = 0x62657274_6576;
+// The node an event names when its origin names none: the process that wrote it.
+const THIS_NODE = `${hostname()}:${process.pid}`;
 
 /**
  * Writes events in the caller's transaction. Call it last in the transaction: on PostgreSQL it
  * takes the event writers' lock, held until commit.
  */
 export async function writeEvents(trx: Kysely<Database>, rowLocks: boolean, events: readonly NewEvent[], origin: EventOrigin | undefined, at = Date.now()): Promise<void> {
+  await insertEvents(trx, rowLocks, events.map((event) => ({ event, origin: origin ?? {} })), at);
+}
+
+async function insertEvents(trx: Kysely<Database>, rowLocks: boolean, events: readonly OriginatedEvent[], at: number): Promise<void> {
   if (events.length === 0) return;
-  if (rowLocks) await sql`select pg_advisory_xact_lock(${EVENT_WRITERS_LOCK})`.execute(trx);
+  // current_schema() keeps registries sharing one PostgreSQL server (in their own schemas) apart.
+  if (rowLocks) await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':berth-events'))`.execute(trx);
   for (let start = 0; start < events.length; start += BATCH) {
     await trx
       .insertInto('events')
       .values(
-        events.slice(start, start + BATCH).map((event) => ({
+        events.slice(start, start + BATCH).map(({ event, origin }) => ({
           type: event.type,
           at,
           repository: event.repository ?? null,
           target: event.target === undefined ? null : JSON.stringify(event.target),
           data: event.data === undefined ? null : JSON.stringify(event.data),
-          actor: origin?.actor ?? 'system',
-          actor_kind: origin?.actorKind ?? (origin?.actor === undefined ? 'system' : null),
-          address: origin?.address ?? null,
-          node: origin?.node ?? null,
+          actor: origin.actor ?? 'system',
+          actor_kind: origin.actorKind ?? (origin.actor === undefined ? 'system' : null),
+          address: origin.address ?? null,
+          node: origin.node ?? THIS_NODE,
         })),
       )
       .execute();
@@ -142,9 +162,9 @@ export class KyselyEventStore implements EventStore {
     private readonly rowLocks: boolean,
   ) {}
 
-  async append(events: readonly NewEvent[], origin: EventOrigin): Promise<void> {
+  async append(events: readonly OriginatedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db.transaction().execute((trx) => writeEvents(trx, this.rowLocks, events, origin));
+    await this.db.transaction().execute((trx) => insertEvents(trx, this.rowLocks, events, Date.now()));
   }
 
   async list(query: EventQuery): Promise<EventRecord[]> {

@@ -1,8 +1,10 @@
 /**
  * The history of garbage collections (`gc_runs`, migration 0010): a row is written when a run
- * starts and completed when it ends, so a run killed half-way shows as never finished.
+ * starts and completed when it ends, so a run killed half-way shows as never finished. The end
+ * writes the gc.finished event in the same transaction.
  */
 import type { Kysely, Selectable } from 'kysely';
+import { writeEvents } from './event-store.js';
 import type { Database, GcRunsTable } from './schema.js';
 
 /** What a finished run removed (or, dry, would remove). */
@@ -43,7 +45,10 @@ const NOTHING_YET = { manifests: 0, links: 0, blobs: 0, uploads: 0, orphan_files
 
 /** GC run history through Kysely. */
 export class KyselyGcRunStore implements GcRunStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly rowLocks: boolean,
+  ) {}
 
   async start(run: { node: string; dryRun: boolean; startedAt: Date }): Promise<number> {
     const row = await this.db
@@ -56,21 +61,27 @@ export class KyselyGcRunStore implements GcRunStore {
 
   async finish(id: number, outcome: { finishedAt: Date; counts: GcRunCounts; error?: string }): Promise<void> {
     const c = outcome.counts;
-    await this.db
-      .updateTable('gc_runs')
-      .set({
-        finished_at: outcome.finishedAt.getTime(),
-        manifests: c.manifests,
-        links: c.links,
-        blobs: c.blobs,
-        uploads: c.uploads,
-        orphan_files: c.orphanFiles,
-        audit_events: c.auditEvents,
-        bytes_reclaimed: c.bytesReclaimed,
-        error: outcome.error ?? null,
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      const run = await trx
+        .updateTable('gc_runs')
+        .set({
+          finished_at: outcome.finishedAt.getTime(),
+          manifests: c.manifests,
+          links: c.links,
+          blobs: c.blobs,
+          uploads: c.uploads,
+          orphan_files: c.orphanFiles,
+          audit_events: c.auditEvents,
+          bytes_reclaimed: c.bytesReclaimed,
+          error: outcome.error ?? null,
+        })
+        .where('id', '=', id)
+        .returning(['node', 'dry_run'])
+        .executeTakeFirst();
+      if (run === undefined) return;
+      const data = { run: id, dryRun: run.dry_run === 1, ...c, ...(outcome.error === undefined ? {} : { error: outcome.error }) };
+      await writeEvents(trx, this.rowLocks, [{ type: 'gc.finished', data }], { actor: 'gc', actorKind: 'system', node: run.node }, outcome.finishedAt.getTime());
+    });
   }
 
   async list(limit: number): Promise<GcRunRecord[]> {

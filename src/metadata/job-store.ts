@@ -62,6 +62,8 @@ export interface JobQuery {
 
 /** The queue. Each method is one transaction. */
 export interface JobStore {
+  /** Deletes finished jobs (done, dead, cancelled) that finished before `before`; returns how many. */
+  prune(before: Date): Promise<number>;
   /** Enqueues a job, or finds the one enqueued with the same idempotency key (`created: false`). */
   enqueue(job: NewJob): Promise<{ id: number; created: boolean }>;
   /**
@@ -244,6 +246,11 @@ export class KyselyJobStore implements JobStore {
       if (Number(result.numUpdatedRows) > 0) return 'queued';
       return (await trx.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst()) ? 'not-failed' : 'unknown';
     });
+  }
+
+  async prune(before: Date): Promise<number> {
+    const result = await this.db.deleteFrom('jobs').where('state', 'in', ['done', 'dead', 'cancelled']).where('finished_at', '<', before.getTime()).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async get(id: number): Promise<JobRecord | undefined> {

@@ -60,10 +60,10 @@ export class KyselyMetadataStore implements MetadataStore {
     this.signingKeys = new KyselySigningKeyStore(db);
     this.audit = new KyselyAuditStore(db);
     this.gc = new KyselyGcStore(db, rowLocks);
-    this.gcRuns = new KyselyGcRunStore(db);
+    this.gcRuns = new KyselyGcRunStore(db, rowLocks);
     this.tagHistory = new KyselyTagHistoryStore(db);
     this.immutableTags = new KyselyImmutableTagRuleStore(db);
-    this.settings = new KyselySettingsStore(db);
+    this.settings = new KyselySettingsStore(db, rowLocks);
     this.lifecycle = new KyselyLifecycleStore(db);
     this.usage = new KyselyUsageStore(db);
     this.leases = new KyselyLeaseStore(db);

@@ -9,9 +9,10 @@
  */
 import type { Kysely } from 'kysely';
 import type { ManifestInput, PutManifestResult, SizeMismatch } from './metadata-store.js';
+import { writeEvents, type NewEvent } from './event-store.js';
 import { ensureRepositoryId, findRepositoryId } from './repository-store.js';
 import type { Database, ManifestReferencesTable } from './schema.js';
-import { immutableRefusal, movesTo, recordTagChanges } from './tag-changes.js';
+import { immutableRefusal, movesTo, recordTagChanges, tagChangeEvents } from './tag-changes.js';
 
 // Rows per statement: under SQLite's and PostgreSQL's bound-parameter limits with room to spare.
 const BATCH = 500;
@@ -91,6 +92,14 @@ export async function putManifest(
       await recordTagChanges(trx, repositoryId, moves, input.actor, now);
       await bumpTagsVersion(trx, repositoryId);
     }
+    // A re-push of stored bytes is still a push (as Distribution notifies it); tags that didn't move write no tag event.
+    const pushed: NewEvent = {
+      type: 'manifest.pushed',
+      repository: input.repository,
+      target: { mediaType: input.mediaType, digest: input.digest, size: input.bytes.byteLength, ...(tags.length > 0 ? { tag: tags[0], tags } : {}) },
+      ...(input.artifactType || input.subject ? { data: { ...(input.artifactType ? { artifactType: input.artifactType } : {}), ...(input.subject ? { subject: input.subject } : {}) } } : {}),
+    };
+    await writeEvents(trx, rowLocks, [pushed, ...tagChangeEvents(input.repository, moves)], input, now);
     return { status: 'stored' };
   });
 }

@@ -11,10 +11,11 @@ import type {
   UnlinkResult,
 } from './metadata-store.js';
 import { pageLimit } from './page.js';
+import { writeEvents } from './event-store.js';
 import { findRepositoryId } from './repository-store.js';
 import { referencedUnderLock } from './referenced-under-lock.js';
 import type { Database } from './schema.js';
-import { currentTags, immutableRefusal, lockRepositoryTags, recordTagChanges, type TagChangeOptions } from './tag-changes.js';
+import { currentTags, immutableRefusal, lockRepositoryTags, recordTagChanges, tagChangeEvents, type TagChangeOptions } from './tag-changes.js';
 import type { ImmutableTagRefusal } from './tag-history-store.js';
 import { setTag } from './tag-set.js';
 
@@ -66,6 +67,7 @@ export class KyselyManifestStore implements ManifestStore {
       // Lock first; the index check below is a new statement, so under READ COMMITTED it sees an
       // index put that committed while we waited for this lock.
       const locked = await referencedUnderLock(trx, { kind: 'manifest', repositoryId, digest, rowLocks: this.rowLocks });
+      const stored = await trx.selectFrom('manifests').select(['media_type', 'size']).where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
       if (locked === undefined) return { status: 'unknown' };
       if (locked.referencedBy !== undefined) return { status: 'referenced', by: locked.referencedBy };
       // Referrers (manifests whose subject is this one) stay: the referrers API lists them still.
@@ -85,6 +87,9 @@ export class KyselyManifestStore implements ManifestStore {
         .where('manifest_digest', '=', digest)
         .execute();
       await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
+      const reason = options.reason === undefined ? {} : { data: { reason: options.reason } };
+      const deleted = { type: 'manifest.deleted' as const, repository, target: { digest, ...(stored ? { mediaType: stored.media_type, size: Number(stored.size) } : {}) }, ...reason };
+      await writeEvents(trx, this.rowLocks, [...tagChangeEvents(repository, removals, options.reason), deleted, ...(options.events ?? [])], options);
       return { status: 'deleted' };
     });
   }
@@ -102,6 +107,7 @@ export class KyselyManifestStore implements ManifestStore {
       await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('name', '=', tag).execute();
       await recordTagChanges(trx, repositoryId, removal, options.actor, Date.now());
       await bumpTagsVersion(trx, repositoryId);
+      await writeEvents(trx, this.rowLocks, tagChangeEvents(repository, removal, options.reason), options);
       return true;
     });
   }

@@ -1,5 +1,5 @@
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
-import type { EventStore } from './event-store.js';
+import type { EventOrigin, EventStore } from './event-store.js';
 import type { GcRunStore } from './gc-run-store.js';
 import type { GcStore } from './gc-store.js';
 import type { JobStore } from './job-store.js';
@@ -99,7 +99,7 @@ export interface BlobStore {
    * With a `quota`, a blob its namespace doesn't link yet is refused (nothing changed) when it
    * would take the namespace past the limit; the check and the link share one transaction.
    */
-  commit(repository: string, digest: string, size: number, quota?: BlobQuota): Promise<'committed' | 'busy' | QuotaRefusal>;
+  commit(repository: string, digest: string, size: number, quota?: BlobQuota, origin?: EventOrigin): Promise<'committed' | 'busy' | QuotaRefusal>;
   /**
    * Renews the repository link's GC lease (a client checked the blob is there, e.g. HEAD).
    * False when the link is gone (GC took it since it was read): the blob is not there after all.
@@ -114,7 +114,7 @@ export interface BlobStore {
    * otherwise from anywhere it is committed. Returns the blob, or undefined when it can't, or
    * the refusal when `quota` is given and the link would take the namespace past it (as commit).
    */
-  mount(repository: string, digest: string, from?: string, quota?: BlobQuota): Promise<BlobRecord | QuotaRefusal | undefined>;
+  mount(repository: string, digest: string, from?: string, quota?: BlobQuota, origin?: EventOrigin): Promise<BlobRecord | QuotaRefusal | undefined>;
   /**
    * Removes the repository's link to the blob, even when a manifest of the repository uses it
    * (as Distribution does, and the conformance suite deletes blobs before their manifests);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { PageRequest, RepositoryDeletion, RepositoryStore } from './metadata-store.js';
 import { pageLimit } from './page.js';
+import { writeEvents } from './event-store.js';
 import type { Database } from './schema.js';
 import { immutableRefusal, lockRepositoryTags, recordTagChanges, type TagChangeOptions } from './tag-changes.js';
 import type { ImmutableTagRefusal } from './tag-history-store.js';
@@ -73,7 +74,10 @@ export class KyselyRepositoryStore implements RepositoryStore {
       await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).execute();
       const links = await trx.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).executeTakeFirst();
       await trx.deleteFrom('repositories').where('id', '=', repositoryId).execute();
-      return { status: 'deleted', tags: tags.length, manifests: manifests.map((m) => m.digest), blobs: Number(links.numDeletedRows) };
+      const removed = { tags: tags.length, manifests: manifests.length, blobs: Number(links.numDeletedRows) };
+      // One event, not one per tag and manifest: a repository of 100,000 tags is one change.
+      await writeEvents(trx, this.rowLocks, [{ type: 'repository.deleted', repository: name, data: { ...removed, ...(options.reason === undefined ? {} : { reason: options.reason }) } }], options);
+      return { status: 'deleted', tags: removed.tags, manifests: manifests.map((m) => m.digest), blobs: removed.blobs };
     });
   }
 }

@@ -13,11 +13,15 @@
  * SQLite runs one write transaction at a time, so it needs (and supports) no row locks.
  */
 import type { Kysely } from 'kysely';
+import type { ChangeOrigin, NewEvent } from './event-store.js';
 import type { Database } from './schema.js';
 import { ruleProtecting, type ImmutableTagRefusal, type ImmutableTagRule } from './tag-history-store.js';
 
-/** Who changes tags, and the rules protecting them: options of the tag-changing store methods. */
-export interface TagChangeOptions {
+/**
+ * Who changes tags, and the rules protecting them: options of the tag-changing store methods. The
+ * origin (actor, client address, node) goes into the tag history and the change's events.
+ */
+export interface TagChangeOptions extends ChangeOrigin {
   /** Recorded in the tag history (default 'system': GC, retention and other internal callers). */
   actor?: string;
   /**
@@ -95,4 +99,14 @@ export async function recordTagChanges(trx: Kysely<Database>, repositoryId: numb
       )
       .execute();
   }
+}
+
+/** The outbox events of tag moves: created, moved (old and new digest) or deleted (the old one). */
+export function tagChangeEvents(repository: string, changes: readonly TagChange[], reason?: string): NewEvent[] {
+  const data = reason === undefined ? {} : { data: { reason } };
+  return changes.map((change): NewEvent => {
+    if (change.newDigest === null) return { type: 'tag.deleted', repository, target: { tag: change.tag, oldDigest: change.oldDigest ?? undefined }, ...data };
+    if (change.oldDigest === null) return { type: 'tag.created', repository, target: { tag: change.tag, digest: change.newDigest }, ...data };
+    return { type: 'tag.moved', repository, target: { tag: change.tag, digest: change.newDigest, oldDigest: change.oldDigest }, ...data };
+  });
 }

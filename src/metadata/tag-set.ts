@@ -5,9 +5,10 @@
 import type { Kysely } from 'kysely';
 import { bumpTagsVersion } from './manifest-put.js';
 import type { SetTagResult } from './metadata-store.js';
+import { writeEvents } from './event-store.js';
 import { findRepositoryId } from './repository-store.js';
 import type { Database } from './schema.js';
-import { immutableRefusal, movesTo, recordTagChanges, type TagChangeOptions } from './tag-changes.js';
+import { immutableRefusal, movesTo, recordTagChanges, tagChangeEvents, type TagChangeOptions } from './tag-changes.js';
 
 /** Where to point which tag. */
 export interface TagTarget {
@@ -43,6 +44,7 @@ export async function setTag(db: Kysely<Database>, rowLocks: boolean, target: Ta
       .execute();
     await recordTagChanges(trx, repositoryId, moves, options.actor, now);
     await bumpTagsVersion(trx, repositoryId);
+    await writeEvents(trx, rowLocks, tagChangeEvents(target.repository, moves, options.reason), options, now);
     return { status: 'tagged' };
   });
 }

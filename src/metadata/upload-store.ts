@@ -56,8 +56,8 @@ export class KyselyUploadStore implements UploadStore {
     if (!quota || offset <= expected) return update(this.db);
     return this.db.transaction().execute(async (trx) => {
       // The usage counts this session at its old offset; the chunk adds the difference.
-      const refusal = await checkUploadRoom(trx, quota, offset - expected, this.rowLocks);
-      return refusal ?? update(trx);
+      const room = await checkUploadRoom(trx, quota, offset - expected, this.rowLocks);
+      return room.status === 'over-quota' ? room : update(trx);
     });
   }
 

@@ -38,6 +38,22 @@ export interface BlobQuota {
   closing?: string;
 }
 
+/** A link the quota leaves room for, and what the namespace used before it (for the 80 % warning). */
+export interface QuotaRoom {
+  status: 'room';
+  usedBytes: number;
+  quotaBytes: number;
+}
+
+/** The share of a quota past which a link raises a quota.warning event. */
+export const QUOTA_WARNING_RATIO = 0.8;
+
+/** True when adding `bytes` to `room.usedBytes` crosses the warning share of the quota. */
+export function crossesQuotaWarning(room: QuotaRoom, bytes: number): boolean {
+  const threshold = room.quotaBytes * QUOTA_WARNING_RATIO;
+  return room.usedBytes < threshold && room.usedBytes + bytes >= threshold;
+}
+
 /** A link refused because the namespace would exceed its quota; nothing was changed. */
 export interface QuotaRefusal {
   status: 'over-quota';
@@ -131,7 +147,8 @@ export class KyselyUsageStore implements UsageStore {
   }
 
   async check(quota: BlobQuota, digest: string, size: number): Promise<QuotaRefusal | undefined> {
-    return checkQuota(this.db, quota, digest, size, false);
+    const check = await checkQuota(this.db, quota, digest, size, false);
+    return check?.status === 'over-quota' ? check : undefined;
   }
 }
 
@@ -143,7 +160,7 @@ export class KyselyUsageStore implements UsageStore {
  * at commit, after which the next one's usage query (a new READ COMMITTED statement) sees this
  * link. SQLite runs one writer at a time, so it needs none.
  */
-export async function checkQuota(trx: Kysely<Database>, quota: BlobQuota, digest: string, size: number, lock: boolean): Promise<QuotaRefusal | undefined> {
+export async function checkQuota(trx: Kysely<Database>, quota: BlobQuota, digest: string, size: number, lock: boolean): Promise<QuotaRefusal | QuotaRoom | undefined> {
   if (lock) await lockNamespace(trx, quota.namespace);
   const linked = await trx
     .selectFrom('repository_blobs')
@@ -162,7 +179,7 @@ export async function checkQuota(trx: Kysely<Database>, quota: BlobQuota, digest
  * the namespace within its quota, the refusal otherwise. Unfinished uploads hold disk like blobs
  * (for up to gc.uploadTtlSeconds), so they count; the lock is the one commits take.
  */
-export async function checkUploadRoom(trx: Kysely<Database>, quota: BlobQuota, growBy: number, lock: boolean): Promise<QuotaRefusal | undefined> {
+export async function checkUploadRoom(trx: Kysely<Database>, quota: BlobQuota, growBy: number, lock: boolean): Promise<QuotaRefusal | QuotaRoom> {
   if (lock) await lockNamespace(trx, quota.namespace);
   return roomFor(trx, quota, growBy);
 }
@@ -173,11 +190,11 @@ async function lockNamespace(trx: Kysely<Database>, namespace: string): Promise<
   await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ${`:berth-quota:${namespace}`}::text))`.execute(trx);
 }
 
-async function roomFor(trx: Kysely<Database>, quota: BlobQuota, size: number): Promise<QuotaRefusal | undefined> {
+async function roomFor(trx: Kysely<Database>, quota: BlobQuota, size: number): Promise<QuotaRefusal | QuotaRoom> {
   const blobBytes = await namespaceUsage(trx, quota.scope);
   const uploadBytes = await openUploadBytes(trx, quota.scope, quota.closing);
   const usedBytes = blobBytes + uploadBytes;
-  if (usedBytes + size <= quota.limitBytes) return undefined;
+  if (usedBytes + size <= quota.limitBytes) return { status: 'room', usedBytes, quotaBytes: quota.limitBytes };
   return { status: 'over-quota', namespace: quota.namespace, quotaBytes: quota.limitBytes, usedBytes, uploadBytes, blobBytes: size };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The application layer: every operation the admin API, the CLI (through the API) and the coming
  * UI perform — users, namespaces and members, robots, personal access tokens, the audit log,
- * repositories, tags and rollback, immutable-tag rules, read-only mode, quotas, GC, jobs. Each
+ * repositories, tags and rollback, immutable-tag rules, read-only mode, quotas, GC, jobs, events. Each
  * operation takes the acting principal, checks it may, validates its input, calls content/ or
  * the store and records the change in the audit log; refusals are ManagementErrors. No HTTP
  * types here: http/ and cli/ only translate. Extensions add their own operations beside these.
@@ -11,6 +11,7 @@ import type { GarbageCollector } from '../gc/collector.js';
 import type { RegistryServices } from '../content/registry-services.js';
 import { AuditQueries } from './audit-queries.js';
 import { GcOperations } from './gc.js';
+import { EventOperations } from './events.js';
 import { JobOperations } from './jobs.js';
 import { importHtpasswd, type HtpasswdImportResult } from './htpasswd-import.js';
 import { NamespaceOperations } from './namespaces.js';
@@ -38,6 +39,7 @@ export class Operations {
   readonly tags: TagOperations;
   readonly gc: GcOperations;
   readonly jobs: JobOperations;
+  readonly events: EventOperations;
 
   constructor(private readonly deps: OperationsDeps) {
     this.users = new UserOperations(deps);
@@ -49,6 +51,7 @@ export class Operations {
     this.tags = new TagOperations(deps);
     this.gc = new GcOperations(deps.gc, deps.store.gcRuns, deps.audit);
     this.jobs = new JobOperations(deps.store.jobs, deps.audit);
+    this.events = new EventOperations(deps.store.events, deps.audit);
   }
 
   /** Imports an htpasswd file's accounts (admins only). */

@@ -7,6 +7,8 @@ export type { AuditEventRecord, CredentialRecord, MemberRecord, NamespaceRecord 
 export type { GcRunRecord } from '../metadata/gc-run-store.js';
 export type { JobRecord, JobState } from '../metadata/job-store.js';
 export { JOB_STATES } from '../metadata/job-store.js';
+export type { EventRecord, EventType } from '../metadata/event-store.js';
+export { EVENT_TYPES } from '../metadata/event-store.js';
 export type { ImmutableTagRuleRecord, TagEventRecord } from '../metadata/tag-history-store.js';
 export { TAG_PATTERN_MAX } from '../metadata/tag-history-store.js';
 export type { StorageTotals } from '../metadata/usage-store.js';

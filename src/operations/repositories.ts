@@ -6,8 +6,7 @@
  */
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
-import { principalName } from '../auth/principal.js';
+import { actingOrigin, isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import { ManagementError } from '../errors/management-error.js';
 import type { MetadataStore, RepositoryDeletion } from '../metadata/metadata-store.js';
 import { isRepositoryName } from '../oci/index.js';
@@ -69,7 +68,7 @@ export class RepositoryOperations {
     const namespace = this.deps.access.namespaceOf(repository);
     await this.requireManage(by, namespace, repository);
     // Refusals (absent, an immutable tag, read-only) are answered by api-error.ts via the error table.
-    const deleted = await this.deps.services.manifests.deleteRepository(repository, principalName(by.principal));
+    const deleted = await this.deps.services.manifests.deleteRepository(repository, actingOrigin(by));
     this.log.success(by, 'repository.delete', repository, { tags: deleted.tags, manifests: deleted.manifests.length, blobs: deleted.blobs });
     return deleted;
   }

@@ -6,7 +6,7 @@
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { Action } from '../auth/decide.js';
-import { isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
+import { actingOrigin, isSystemAdmin, ManagementAudit, type ActingPrincipal } from '../auth/acting.js';
 import { ManagementError } from '../errors/management-error.js';
 import { grantedActions, principalName } from '../auth/principal.js';
 import type { RolledBack, RollbackTarget } from '../content/tag-rollback.js';
@@ -59,7 +59,7 @@ export class TagOperations {
     checkRepository(repository);
     checkTag(tag);
     await this.require(by, repository, 'push');
-    const result = await this.deps.services.manifests.rollback(repository, tag, target, principalName(by.principal));
+    const result = await this.deps.services.manifests.rollback(repository, tag, target, actingOrigin(by));
     this.log.success(by, 'tag.rollback', `${repository}:${tag}`, { digest: result.digest, changed: result.changed, ...target });
     return result;
   }
@@ -109,7 +109,7 @@ export class TagOperations {
   /** Turns read-only mode on or off (admins). */
   async setReadOnly(by: ActingPrincipal, enabled: boolean, reason: string | undefined): Promise<ReadOnlyState> {
     if (!isSystemAdmin(by.principal)) throw this.log.denied(by, 'readonly.set', 'registry', 'only admins may switch read-only mode');
-    const state = await this.deps.services.readOnly.set(enabled, reason?.trim() ?? '', principalName(by.principal));
+    const state = await this.deps.services.readOnly.set(enabled, reason?.trim() ?? '', { ...actingOrigin(by), actor: principalName(by.principal) });
     this.log.success(by, 'readonly.set', 'registry', { enabled, reason: state.reason });
     return state;
   }

@@ -13,6 +13,7 @@ const PROMISED = [
   'GET /api/v1/me',
   'POST /api/v1/gc',
   'GET /api/v1/gc/runs',
+  'GET /api/v1/events',
   'GET /api/v1/jobs',
   'GET /api/v1/jobs/{id}',
   'POST /api/v1/jobs/{id}/retry',

@@ -106,12 +106,12 @@ describe('read-only mode across nodes', () => {
       const here = new ReadOnlyMode(store, 1000);
       const there = new ReadOnlyMode(store, 1000);
       await there.assertWritable();
-      await here.set(true, 'upgrade', 'admin');
+      await here.set(true, 'upgrade', { actor: 'admin' });
       await assert.rejects(here.assertWritable(), { code: 'UNSUPPORTED', status: 405 }, 'the flipping node applies it at once');
       await there.assertWritable();
       await new Promise((resolve) => setTimeout(resolve, 1100));
       await assert.rejects(there.assertWritable(), /read-only mode for maintenance: upgrade/);
-      await here.set(false, '', 'admin');
+      await here.set(false, '', { actor: 'admin' });
       await new Promise((resolve) => setTimeout(resolve, 1100));
       await there.assertWritable();
     } finally {

@@ -9,6 +9,7 @@ import { accountAndNamespaceCases } from './account-and-namespace-cases.js';
 import { blobCases } from './blob-cases.js';
 import { credentialAndAuditCases } from './credential-and-audit-cases.js';
 import { concurrencyCases } from './concurrency-cases.js';
+import { eventCases } from './event-cases.js';
 import { gcRunAndRetentionCases } from './gc-run-and-retention-cases.js';
 import { jobCases } from './job-cases.js';
 import { leaseCases } from './lease-cases.js';
@@ -59,6 +60,7 @@ export function describeMetadataStore(name: string, factory: MetadataStoreFactor
     describe('credentials, signing keys and audit', () => credentialAndAuditCases(test));
     describe('lifecycle', () => lifecycleCases(test));
     describe('job queue', () => jobCases(test));
+    describe('events outbox', () => eventCases(test));
     describe('tag history and immutable tags', () => tagHistoryCases(test));
     describe('quotas and usage', () => quotaCases(test));
     describe('leases', () => leaseCases(test));

@@ -11,6 +11,7 @@
 import { LeaseBusyError, type Exclusive } from '../../cluster/exclusive.js';
 import type { AuditLog } from '../../auth/audit-log.js';
 import type { ManifestService } from '../../content/manifests.js';
+import type { NewEvent } from '../../events/event.js';
 import type { ReadOnlyMode } from '../../content/read-only-mode.js';
 import { RegistryError } from '../../errors/index.js';
 import { parseReference } from '../../oci/index.js';
@@ -119,7 +120,8 @@ export class LifecycleRunner {
   }
 
   private async expire(repository: string, source: PolicySource, image: PlannedExpiry, report: LifecycleRunReport): Promise<void> {
-    const refused = await this.delete(repository, image.digest);
+    const expiry = { rulePriority: image.rulePriority, tags: image.tags, reason: image.reason, policy: `${source.scopeKind} ${source.scope}` };
+    const refused = await this.delete(repository, image.digest, [{ type: 'lifecycle.expired', repository, target: { digest: image.digest }, data: expiry }]);
     if (refused === 'gone') return;
     if (refused !== undefined) {
       report.skipped.push({ repository, digest: image.digest, reason: refused });
@@ -136,7 +138,7 @@ export class LifecycleRunner {
       action: 'lifecycle.expire',
       target: `${repository}@${image.digest}`,
       outcome: 'success',
-      detail: { rulePriority: image.rulePriority, tags: image.tags, reason: image.reason, policy: `${source.scopeKind} ${source.scope}`, referrers },
+      detail: { ...expiry, referrers },
     });
   }
 
@@ -160,10 +162,10 @@ export class LifecycleRunner {
     return deleted;
   }
 
-  /** Deletes one manifest: undefined when deleted, 'gone' when it already was, else why not. */
-  private async delete(repository: string, digest: string): Promise<string | undefined> {
+  /** Deletes one manifest (with `events` in its transaction): undefined when deleted, 'gone' when it already was, else why not. */
+  private async delete(repository: string, digest: string, events: readonly NewEvent[] = []): Promise<string | undefined> {
     try {
-      await this.deps.manifests.delete(repository, parseReference(digest), LIFECYCLE_ACTOR);
+      await this.deps.manifests.delete(repository, parseReference(digest), { actor: LIFECYCLE_ACTOR, actorKind: 'system', reason: 'lifecycle', events });
       return undefined;
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;

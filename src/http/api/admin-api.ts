@@ -15,6 +15,7 @@ import { authenticateApiRequest } from './api-auth.js';
 import { ApiError, toApiError } from './api-error.js';
 import { API_PREFIX, defineRoute, type AnyApiRoute } from './api-route.js';
 import { GC_ROUTES } from './gc-routes.js';
+import { EVENT_ROUTES } from './event-routes.js';
 import { JOB_ROUTES } from './job-routes.js';
 import { NAMESPACE_ROUTES } from './namespace-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -67,6 +68,7 @@ export function adminApiRoutes(extensionRoutes: readonly AnyApiRoute[] = EXTENSI
     ...TAG_ROUTES,
     ...GC_ROUTES,
     ...JOB_ROUTES,
+    ...EVENT_ROUTES,
     ...extensionRoutes,
   );
   return routes;

@@ -1,6 +1,6 @@
 import { RegistryError } from '../../errors/index.js';
 import { bareMediaType, isTag, parseReference, type Reference } from '../../oci/index.js';
-import { auditAction, type V2Context } from '../context.js';
+import { auditAction, originOf, type V2Context } from '../context.js';
 import { readBoundedBody } from '../read-body.js';
 
 /**
@@ -28,6 +28,9 @@ export async function getManifest(ctx: V2Context, name: string, referenceText: s
     return;
   }
   auditAction(ctx, 'pull', `${name}:${referenceText}`, { digest: manifest.digest });
+  // GET only, as Distribution notifies pulls: a HEAD (a node re-checking a tag) transfers nothing.
+  const tag = referenceText.includes(':') ? {} : { tag: referenceText };
+  ctx.services.pullEvents.record({ repository: name, digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, ...tag }, originOf(ctx));
   ctx.metrics.activity?.action('pull', name);
   ctx.metrics.bytesSent.inc(manifest.size);
   await ctx.reply.send(Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength));
@@ -41,7 +44,7 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
     throw new RegistryError('MANIFEST_INVALID', { detail: { reason: '?tag= is accepted only when pushing by digest' } });
   }
   const bytes = await readBoundedBody(ctx.request, ctx.config.manifests.maxBytes);
-  const pushed = await ctx.services.manifests.put(name, reference, bytes, bareMediaType(ctx.request.headers['content-type']), tags, ctx.principal.name);
+  const pushed = await ctx.services.manifests.put(name, reference, bytes, bareMediaType(ctx.request.headers['content-type']), tags, originOf(ctx));
   ctx.reply
     .code(201)
     .header('Location', `/v2/${name}/manifests/${pushed.digest}`)
@@ -56,7 +59,7 @@ export async function putManifest(ctx: V2Context, name: string, referenceText: s
 
 /** DELETE /v2/<name>/manifests/<reference>: a tag alone, or the manifest and its tags (202). */
 export async function deleteManifest(ctx: V2Context, name: string, referenceText: string): Promise<void> {
-  await ctx.services.manifests.delete(name, lookupReference(name, referenceText), ctx.principal.name);
+  await ctx.services.manifests.delete(name, lookupReference(name, referenceText), originOf(ctx));
   auditAction(ctx, 'delete', `${name}:${referenceText}`);
   await ctx.reply.code(202).header('Content-Length', '0').send();
 }

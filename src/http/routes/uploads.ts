@@ -2,7 +2,7 @@ import { RegistryError } from '../../errors/index.js';
 import { parseDigest, parseRepositoryName } from '../../oci/index.js';
 import type { UploadRecord } from '../../content/uploads.js';
 import type { CompletedUpload } from '../../content/uploads.js';
-import { bodyOf, hasBody, type V2Context } from '../context.js';
+import { bodyOf, hasBody, originOf, type V2Context } from '../context.js';
 import { parseContentLength, parseContentRange } from '../headers.js';
 
 /** Who opens a session, for the per-principal cap: `user:bob`, `robot:ci`; none when anonymous. */
@@ -46,7 +46,7 @@ export async function startUpload(ctx: V2Context, name: string): Promise<void> {
     // A mount reads another repository: only from one the caller may pull, and without `from`
     // (any repository holding the digest) only when there is no access control to bypass.
     const permitted = from === undefined ? ctx.principal.mountAnywhere : await ctx.principal.may(parseRepositoryName(from), 'pull');
-    const blob = permitted ? await services.blobs.mount(name, digest, from === undefined ? undefined : parseRepositoryName(from)) : undefined;
+    const blob = permitted ? await services.blobs.mount(name, digest, from === undefined ? undefined : parseRepositoryName(from), originOf(ctx)) : undefined;
     if (blob) {
       await reply.code(201).header('Location', `/v2/${name}/blobs/${blob.digest}`).header('Docker-Content-Digest', blob.digest).header('Content-Length', '0').send();
       return;
@@ -57,10 +57,10 @@ export async function startUpload(ctx: V2Context, name: string): Promise<void> {
   if (digestParam !== null) {
     const digest = parseDigest(digestParam);
     const length = parseContentLength(request.headers['content-length']);
-    await created(ctx, name, await services.uploads.pushMonolithic(name, digest, bodyOf(ctx), length === undefined ? {} : { length }, openedBy(ctx)));
+    await created(ctx, name, await services.uploads.pushMonolithic(name, digest, bodyOf(ctx), { ...(length === undefined ? {} : { length }), origin: originOf(ctx) }, openedBy(ctx)));
     return;
   }
-  const upload = await services.uploads.start(name, query.get('digest-algorithm') ?? undefined, openedBy(ctx));
+  const upload = await services.uploads.start(name, query.get('digest-algorithm') ?? undefined, openedBy(ctx), originOf(ctx));
   sessionHeaders(ctx, name, upload);
   await reply.code(202).header('OCI-Chunk-Min-Length', String(ctx.config.uploads.chunkMinLength)).send();
 }
@@ -77,7 +77,7 @@ export async function patchUpload(ctx: V2Context, name: string, id: string): Pro
   const { request } = ctx;
   const range = parseContentRange(request.headers['content-range']);
   const length = parseContentLength(request.headers['content-length']);
-  const upload = await ctx.services.uploads.append(name, id, bodyOf(ctx), { ...(range ? { range } : {}), ...(length === undefined ? {} : { length }) });
+  const upload = await ctx.services.uploads.append(name, id, bodyOf(ctx), { ...(range ? { range } : {}), ...(length === undefined ? {} : { length }), origin: originOf(ctx) });
   sessionHeaders(ctx, name, upload);
   await ctx.reply.code(202).send();
 }
@@ -93,7 +93,7 @@ export async function completeUpload(ctx: V2Context, name: string, id: string): 
   const range = parseContentRange(request.headers['content-range']);
   const length = parseContentLength(request.headers['content-length']);
   const body = hasBody(request) ? bodyOf(ctx) : undefined;
-  const blob = await ctx.services.uploads.complete(name, id, digest, body, { ...(range ? { range } : {}), ...(length === undefined ? {} : { length }) });
+  const blob = await ctx.services.uploads.complete(name, id, digest, body, { ...(range ? { range } : {}), ...(length === undefined ? {} : { length }), origin: originOf(ctx) });
   await created(ctx, name, blob);
 }
 
