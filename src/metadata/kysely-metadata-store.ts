@@ -6,6 +6,7 @@ import { KyselyCredentialStore } from './credential-store.js';
 import { KyselyGcRunStore } from './gc-run-store.js';
 import { KyselyGcStore } from './gc-store.js';
 import { KyselyEventStore } from './event-store.js';
+import type { ExtensionDatabase } from './extension-database.js';
 import { KyselyJobStore } from './job-store.js';
 import { KyselyLeaseStore } from './lease-store.js';
 import { KyselyLifecycleStore } from './lifecycle-store.js';
@@ -69,6 +70,11 @@ export class KyselyMetadataStore implements MetadataStore {
     this.leases = new KyselyLeaseStore(db);
     this.jobs = new KyselyJobStore(db, rowLocks);
     this.events = new KyselyEventStore(db, rowLocks);
+  }
+
+  extensionDatabase<DB>(): ExtensionDatabase<DB> {
+    // The same pool; the extension's table types are its own business (its migrations made them).
+    return { db: this.db as unknown as Kysely<DB>, dialect: this.dialect, rowLocks: this.dialect === 'postgres' };
   }
 
   async ping(): Promise<void> {

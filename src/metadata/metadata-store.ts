@@ -1,5 +1,6 @@
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
 import type { EventOrigin, EventStore } from './event-store.js';
+import type { ExtensionDatabase } from './extension-database.js';
 import type { GcRunStore } from './gc-run-store.js';
 import type { GcStore } from './gc-store.js';
 import type { JobStore } from './job-store.js';
@@ -48,6 +49,8 @@ export interface MetadataStore {
   readonly jobs: JobStore;
   /** The outbox: events written with their changes (event-store.ts). */
   readonly events: EventStore;
+  /** The database for an extension's own tables (extension-database.ts); `DB` describes them. */
+  extensionDatabase<DB>(): ExtensionDatabase<DB>;
   /** Resolves when the database answers a trivial query; throws otherwise. */
   ping(): Promise<void>;
   /** Closes connections. */
