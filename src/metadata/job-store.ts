@@ -27,6 +27,11 @@ export interface NewJob {
   runAt?: Date;
   /** Unique: enqueueing a second job with the key returns the first one's id. */
   idempotencyKey?: string;
+  /**
+   * Jobs of one group run one at a time, in the order they were enqueued: a job is not claimed
+   * while an earlier job of its group is queued or running (a dead or cancelled one no longer holds it up).
+   */
+  group?: string;
 }
 
 /** A job as stored. */
@@ -44,6 +49,7 @@ export interface JobRecord {
   lockedBy?: string;
   lockedUntil?: Date;
   idempotencyKey?: string;
+  group?: string;
   /** Why the last attempt failed. */
   lastError?: string;
   createdAt: Date;
@@ -108,6 +114,7 @@ export async function insertJob(db: Kysely<Database>, job: NewJob, now = Date.no
       max_attempts: job.maxAttempts,
       run_at: job.runAt?.getTime() ?? now,
       idempotency_key: job.idempotencyKey ?? null,
+      group_key: job.group ?? null,
       created_at: now,
       updated_at: now,
     })
@@ -152,6 +159,23 @@ export class KyselyJobStore implements JobStore {
         .select('id')
         .where('kind', '=', kind)
         .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)])]))
+        // A grouped job waits for the earlier unfinished jobs of its group. On PostgreSQL, another
+        // claimer's uncommitted claim of the group's head still reads as queued here: also waiting.
+        .where((eb) =>
+          eb.or([
+            eb('jobs.group_key', 'is', null),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('jobs as earlier')
+                  .select('earlier.id')
+                  .whereRef('earlier.group_key', '=', 'jobs.group_key')
+                  .whereRef('earlier.id', '<', 'jobs.id')
+                  .where('earlier.state', 'in', ['queued', 'running']),
+              ),
+            ),
+          ]),
+        )
         .orderBy('run_at')
         .orderBy('id')
         .limit(limit)
@@ -284,6 +308,7 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     ...(row.locked_by === null ? {} : { lockedBy: row.locked_by }),
     ...(row.locked_until === null ? {} : { lockedUntil: new Date(Number(row.locked_until)) }),
     ...(row.idempotency_key === null ? {} : { idempotencyKey: row.idempotency_key }),
+    ...(row.group_key === null ? {} : { group: row.group_key }),
     ...(row.last_error === null ? {} : { lastError: row.last_error }),
     createdAt: new Date(Number(row.created_at)),
     updatedAt: new Date(Number(row.updated_at)),

@@ -259,6 +259,7 @@ export interface JobsTable {
   locked_by: string | null;
   locked_until: number | null;
   idempotency_key: string | null;
+  group_key: string | null;
   last_error: string | null;
   created_at: number;
   updated_at: number;

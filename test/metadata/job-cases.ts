@@ -150,4 +150,36 @@ export function jobCases(test: StoreTest): void {
     );
     assert.equal(claimedBy.size, total);
   });
+
+  test('jobs of one group are claimed one at a time, in order; a dead or cancelled one no longer holds the group up', async (store) => {
+    const a1 = await store.jobs.enqueue({ kind: 'deliver', payload: 'a1', maxAttempts: 1, group: 'hook-1:team/a' });
+    const a2 = await store.jobs.enqueue({ kind: 'deliver', payload: 'a2', maxAttempts: 1, group: 'hook-1:team/a' });
+    const a3 = await store.jobs.enqueue({ kind: 'deliver', payload: 'a3', maxAttempts: 1, group: 'hook-1:team/a' });
+    const b1 = await store.jobs.enqueue({ kind: 'deliver', payload: 'b1', maxAttempts: 1, group: 'hook-1:team/b' });
+    const free = await store.jobs.enqueue({ kind: 'deliver', payload: 'free', maxAttempts: 1 });
+    const claimed = await store.jobs.claim('deliver', 'node-a', LEASE_MS, 10);
+    assert.deepEqual(claimed.map((job) => job.id), [a1.id, b1.id, free.id], 'only the head of each group, and ungrouped jobs');
+    assert.equal(claimed[0]?.group, 'hook-1:team/a');
+    assert.deepEqual(await store.jobs.claim('deliver', 'node-b', LEASE_MS, 10), [], 'the next of a group waits while its head runs');
+    await store.jobs.complete(a1.id, 'node-a');
+    assert.deepEqual((await store.jobs.claim('deliver', 'node-b', LEASE_MS, 10)).map((job) => job.id), [a2.id]);
+    assert.equal(await store.jobs.fail(a2.id, 'node-b', 'receiver down', new Date()), 'dead');
+    assert.deepEqual((await store.jobs.claim('deliver', 'node-b', LEASE_MS, 10)).map((job) => job.id), [a3.id], 'a dead job lets the group go on');
+    const c1 = await store.jobs.enqueue({ kind: 'deliver', payload: 'c1', maxAttempts: 3, group: 'g' });
+    const c2 = await store.jobs.enqueue({ kind: 'deliver', payload: 'c2', maxAttempts: 3, group: 'g' });
+    assert.equal(await store.jobs.cancel(c1.id), 'cancelled');
+    assert.deepEqual((await store.jobs.claim('deliver', 'node-b', LEASE_MS, 10)).map((job) => job.id), [c2.id], 'so does a cancelled one');
+  });
+
+  test('a failed head of a group holds the group until it is retried and succeeds', async (store) => {
+    const head = await store.jobs.enqueue({ kind: 'deliver', payload: 1, maxAttempts: 5, group: 'g' });
+    const next = await store.jobs.enqueue({ kind: 'deliver', payload: 2, maxAttempts: 5, group: 'g' });
+    await store.jobs.claim('deliver', 'node-a', LEASE_MS, 10);
+    assert.equal(await store.jobs.fail(head.id, 'node-a', 'down', new Date(Date.now() + 3_600_000)), 'retrying');
+    assert.deepEqual(await store.jobs.claim('deliver', 'node-a', LEASE_MS, 10), [], 'the next waits for the head\'s retry');
+    assert.equal(await store.jobs.fail(head.id, 'node-a', 'x', new Date()), 'lost', 'the head is queued, not running');
+    const retried = await store.jobs.get(head.id);
+    assert.equal(retried?.state, 'queued');
+    assert.equal((await store.jobs.get(next.id))?.state, 'queued');
+  });
 }

@@ -18,6 +18,7 @@ import { gcRunsMigration } from './0010-gc-runs.js';
 import { uploadLimitsMigration } from './0011-upload-limits.js';
 import { jobsMigration } from './0012-jobs.js';
 import { eventsMigration } from './0013-events.js';
+import { jobGroupsMigration } from './0014-job-groups.js';
 
 /**
  * An extension's own migrations (extensions/extension.ts), by name. Their names start with the
@@ -45,6 +46,7 @@ function migrationProvider(dialect: MetadataDialect, extra?: ExtraMigrations): M
         '0011-upload-limits': uploadLimitsMigration(dialect),
         '0012-jobs': jobsMigration(dialect),
         '0013-events': eventsMigration(dialect),
+        '0014-job-groups': jobGroupsMigration(dialect),
       };
     },
   };
