@@ -38,6 +38,7 @@ import { openBlobDriver } from './storage/open-blob-driver.js';
 import { Operations } from './operations/operations.js';
 import { Readiness } from './operations/readiness.js';
 import { signInOidcUser } from './auth/oidc/oidc-accounts.js';
+import { secretBox } from './auth/secret-box.js';
 
 /** The whole configuration: the core's settings and the extensions' slices. */
 export type Config = BerthConfig;
@@ -182,7 +183,8 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     logger.warn('the token-signing private keys are stored in clear in PostgreSQL: set auth.keyEncryptionKey (docs/deploy.md)');
   }
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
-  const built = buildExtensions(config, extensions, { store, services, access: auth.access, audit: auth.audit, pulls, logger });
+  const secrets = secretBox(config.auth, store.dialect, resolve(config.data));
+  const built = buildExtensions(config, extensions, { store, services, access: auth.access, audit: auth.audit, pulls, secrets, logger });
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   const metrics = new HttpMetrics({
     totals: () => store.usage.totals(),

@@ -49,7 +49,14 @@ export class KeyEncryption {
   readonly keyId: string;
   private readonly secret: Buffer;
 
-  constructor(secret: string) {
+  /**
+   * `usage` keeps keys for different purposes apart: the same secret derives other keys for the
+   * extensions' secrets (secret-box.ts) than for the signing keys, and errors name what they hold.
+   */
+  constructor(
+    secret: string,
+    private readonly usage: { label: string; noun: string } = { label: 'berth signing key v1', noun: 'signing key' },
+  ) {
     this.secret = Buffer.from(secret, 'utf8');
     this.keyId = Buffer.from(hkdfSync('sha256', this.secret, Buffer.alloc(0), 'berth key-encryption key id', 8)).toString('hex');
   }
@@ -70,7 +77,7 @@ export class KeyEncryption {
     const sealed = JSON.parse(stored) as Sealed;
     if (sealed.kek !== this.keyId) {
       throw new KeyEncryptionError(
-        `signing key ${kid} was encrypted with another key-encryption secret (key id ${sealed.kek}; the configured one is ${this.keyId}): ` +
+        `${this.usage.noun} ${kid} was encrypted with another key-encryption secret (key id ${sealed.kek}; the configured one is ${this.keyId}): ` +
           'give every node the same auth.keyEncryptionKey',
       );
     }
@@ -80,12 +87,12 @@ export class KeyEncryption {
       decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64url')), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new KeyEncryptionError(`signing key ${kid} could not be decrypted: its stored envelope is damaged (${(error as Error).message})`);
+      throw new KeyEncryptionError(`${this.usage.noun} ${kid} could not be decrypted: its stored envelope is damaged (${(error as Error).message})`);
     }
   }
 
   private keyFor(salt: Buffer): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.secret, salt, 'berth signing key v1', 32));
+    return Buffer.from(hkdfSync('sha256', this.secret, salt, this.usage.label, 32));
   }
 }
 

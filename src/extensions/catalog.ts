@@ -5,6 +5,7 @@
  */
 import type { ExtensionModule } from './extension.js';
 import { lifecycleExtension } from './lifecycle/extension.js';
+import { webhooksExtension } from './webhooks/extension.js';
 
 /** The extensions, in the order they are built. */
-export const EXTENSIONS: readonly ExtensionModule[] = [lifecycleExtension as unknown as ExtensionModule];
+export const EXTENSIONS: readonly ExtensionModule[] = [lifecycleExtension as unknown as ExtensionModule, webhooksExtension as unknown as ExtensionModule];

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
+import type { SecretBox } from '../auth/secret-box.js';
 import type { PullRecorder } from '../content/pull-recorder.js';
 import type { RegistryServices } from '../content/registry-services.js';
 import type { EventSubscription } from '../events/event.js';
@@ -27,6 +28,8 @@ export interface ExtensionContext {
   audit: AuditLog;
   /** Manifest pull times, as the content services record them. */
   pulls: PullRecorder;
+  /** Encryption of the secrets an extension keeps (auth/secret-box.ts). */
+  secrets: SecretBox;
   logger: Logger;
 }
 

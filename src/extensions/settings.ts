@@ -5,9 +5,10 @@
 import type { z } from 'zod';
 import { listSettings as listSettingsOf, loadConfig as loadConfigWith, withSlices, type ConfigSources, type Setting } from '../config/index.js';
 import { lifecycleSettings } from './lifecycle/settings.js';
+import { webhookSettings } from './webhooks/settings.js';
 
 /** The whole configuration schema. */
-export const berthConfigSchema = withSlices({ lifecycle: lifecycleSettings });
+export const berthConfigSchema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings });
 
 /** The whole validated configuration. */
 export type BerthConfig = z.infer<typeof berthConfigSchema>;

@@ -11,6 +11,7 @@ import { flag, listSettings, loadConfig, nonNegativeInt, withSlices } from '../.
 import { routesFor } from '../../src/extensions/admin-route.js';
 import type { ExtensionModule } from '../../src/extensions/extension.js';
 import { lifecycleSettings } from '../../src/extensions/lifecycle/settings.js';
+import { webhookSettings } from '../../src/extensions/webhooks/settings.js';
 
 /** A probe extension using every part of the seam: a slice, a migration, a route, a task and a job handler. */
 const probeSettings = z
@@ -52,11 +53,13 @@ const probe: ExtensionModule<typeof probeSettings, ProbeState> = {
     const state: ProbeState = { runs: 0, echoed: [] };
     const task = { name: 'probe', intervalMs: settings.intervalMs, run: async () => ++state.runs, done: () => undefined, failed: () => undefined };
     const echo = { kind: 'probe.echo', concurrency: 1, timeoutMs: 5000, run: async (payload: unknown) => void state.echoed.push(payload) };
-    return { services: state, tasks: [task], jobs: [echo] };
+    // Every pushed manifest's repository is echoed: an event subscription yields one job per event.
+    const pushes = { name: 'probe', types: ['manifest.pushed' as const], jobsFor: async (event: { repository?: string }) => [{ key: '', kind: 'probe.echo', payload: { pushed: event.repository }, maxAttempts: 3 }] };
+    return { services: state, tasks: [task], jobs: [echo], subscriptions: [pushes] };
   },
 };
 
-const schema = withSlices({ lifecycle: lifecycleSettings, probe: probeSettings });
+const schema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings, probe: probeSettings });
 
 async function withProbe(env: Record<string, string>, check: (berth: Awaited<ReturnType<typeof createBerth>>, data: string) => Promise<void>): Promise<void> {
   const data = await mkdtemp(join(tmpdir(), 'berth-seam-'));
@@ -123,6 +126,20 @@ describe('the Extension seam', () => {
       }
       const probe = (await berth.server.inject({ method: 'GET', url: '/api/v1/probe' })).json() as { echoed: unknown[] };
       assert.deepEqual(probe.echoed, [{ n: 1 }]);
+    });
+  });
+
+  it("hands events to an enabled extension's subscription, whose jobs then run", async () => {
+    await withProbe({ BERTH_PROBE_ENABLED: 'true', BERTH_EVENTS_DISPATCH_INTERVAL_MS: '20' }, async (berth) => {
+      await berth.store.events.append([{ event: { type: 'manifest.pushed', repository: 'team/app' }, origin: {} }, { event: { type: 'tag.deleted', repository: 'team/other' }, origin: {} }]);
+      const deadline = Date.now() + 10_000;
+      let echoed: unknown[] = [];
+      while (echoed.length === 0) {
+        assert.ok(Date.now() < deadline, 'the subscription job ran');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        echoed = ((await berth.server.inject({ method: 'GET', url: '/api/v1/probe' })).json() as { echoed: unknown[] }).echoed;
+      }
+      assert.deepEqual(echoed, [{ pushed: 'team/app' }], 'one job, for the subscribed type only');
     });
   });
 
