@@ -13,7 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient } from '../../src/registry-client/index.js';
 import { ADMIN, ADMIN_PASSWORD, api, assertError, assertStatus, basic, createUser, startApiRegistry } from '../api/support.js';
 import { runCli } from '../cli/berth-process.js';
-import { imageManifest, type ImageFixture } from '../support/fixtures.js';
+import { imageManifest } from '../support/fixtures.js';
+import { pushAs } from '../support/push.js';
 import { BERTH_BIN, type TestRegistry } from '../support/registry.js';
 
 interface EventJson {
@@ -28,17 +29,6 @@ interface EventJson {
   node: string | null;
 }
 type EventPage = { events: EventJson[]; last: number; newest: number };
-
-/** Pushes an image through the real client (token auth), blobs first. */
-export async function pushAs(url: string, username: string, password: string, name: string, tag: string, image: ImageFixture): Promise<void> {
-  const client = new RegistryClient(url, { credentials: { username, password } });
-  try {
-    for (const blob of [image.config, ...image.layers]) await client.uploadBlob(name, blob.digest, blob.bytes);
-    await client.putManifest(name, tag, image.manifest.bytes, { mediaType: image.mediaType });
-  } finally {
-    await client.close();
-  }
-}
 
 async function events(registry: TestRegistry, query = ''): Promise<EventPage> {
   const reply = await api<EventPage>(registry, 'GET', `/events${query}`, { auth: ADMIN });

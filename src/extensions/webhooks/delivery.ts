@@ -51,7 +51,7 @@ export const authorizationName = (id: number): string => `webhook:${id}:authoriz
 export async function deliver(deps: DeliveryDeps, hook: SealedWebhook, payload: DeliveryPayload, attempt: number, jobId: number | undefined, signal?: AbortSignal): Promise<void> {
   const event: EventRecord = { ...payload.event, at: new Date(payload.event.at) };
   const log = (entry: { outcome: 'delivered' | 'failed' | 'gone' | 'skipped'; httpStatus?: number; durationMs: number; response?: string; error?: string }) =>
-    deps.store.recordDelivery({ webhookId: hook.id, eventId: event.id, eventType: event.type, ...(jobId === undefined ? {} : { jobId }), attempt, test: payload.test === true, ...entry }, deps.settings.deliveriesKept);
+    deps.store.recordDelivery({ webhookId: hook.id, ...(payload.test ? {} : { eventId: event.id }), eventType: event.type, ...(jobId === undefined ? {} : { jobId }), attempt, test: payload.test === true, ...entry }, deps.settings.deliveriesKept);
   if (!hook.enabled && !payload.test) {
     await log({ outcome: 'skipped', durationMs: 0, error: `the webhook is disabled${hook.disabledReason ? `: ${hook.disabledReason}` : ''}` });
     return;
