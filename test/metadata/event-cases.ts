@@ -164,4 +164,13 @@ export function eventCases(test: StoreTest): void {
     assert.equal(all.length, 80, 'a pushed and a tag.created event per push');
     assert.deepEqual(seen, all, 'the follower saw every event, in id order');
   });
+
+  test('an id is never given twice, not even after the newest events were pruned', async (store) => {
+    await store.events.append([{ event: { type: 'gc.finished' }, origin: {} }, { event: { type: 'gc.finished' }, origin: {} }]);
+    const newest = await store.events.lastId();
+    await store.events.prune(new Date(Date.now() + 1000));
+    await store.events.append([{ event: { type: 'gc.finished' }, origin: {} }]);
+    const [next] = await store.events.list({ limit: 10 });
+    assert.ok((next?.id ?? 0) > newest, `${next?.id} follows ${newest}: a follower past ${newest} sees it`);
+  });
 }

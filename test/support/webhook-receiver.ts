@@ -10,6 +10,8 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** How the receiver answered it. */
+  answered?: ReceiverMode;
 }
 
 /** How the receiver answers: a status, 'hang' (never), or 'flood' (200 and a body that never ends). */
@@ -40,8 +42,8 @@ export class WebhookReceiver {
   }
 
   private answer(request: ReceivedRequest, res: ServerResponse): void {
-    this.received.push(request);
     const mode = this.mode;
+    this.received.push({ ...request, answered: mode });
     if (mode === 'hang') {
       this.hung.add(res);
       return;

@@ -6,9 +6,10 @@ import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import type { ExtraMigrations } from '../../metadata/migrations/index.js';
 
 export const webhookMigrations: ExtraMigrations = (dialect) => {
-  // SQLite: an INTEGER PRIMARY KEY is the rowid, numbered on insert.
+  // SQLite: AUTOINCREMENT, so a deleted webhook's id is never reused: its pending deliveries
+  // (which name it) must not go to a webhook created later.
   const identity = dialect === 'postgres' ? 'bigint' : 'integer';
-  const id = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey());
+  const id = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
   const initial: Migration = {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

@@ -146,7 +146,9 @@ export class WebhookAdmin {
   /** The event a delivery carried: from its job (which holds the whole event), else from the outbox. */
   private async payloadOf(delivery: DeliveryRecord): Promise<DeliveryPayload> {
     const job = delivery.jobId === undefined ? undefined : await this.deps.store.jobs.get(delivery.jobId);
-    if (job) return job.payload as DeliveryPayload;
+    const carried = job?.kind === DELIVER_KIND ? (job.payload as DeliveryPayload) : undefined;
+    // SQLite may number a job again once the newest jobs were pruned: only the job that carried this event counts.
+    if (carried && carried.webhook === delivery.webhookId && carried.event.id === delivery.eventId) return carried;
     const [event] = delivery.eventId === undefined ? [] : await this.deps.store.events.list({ after: delivery.eventId - 1, limit: 1 });
     if (!event || event.id !== delivery.eventId) throw new ManagementError('conflict', `the event of delivery ${delivery.id} is no longer kept (events.retentionDays, jobs.retentionDays)`);
     return deliveryPayload(delivery.webhookId, event);

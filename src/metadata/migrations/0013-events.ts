@@ -10,12 +10,13 @@ import type { MetadataDialect } from '../schema.js';
 export function eventsMigration(dialect: MetadataDialect): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      // SQLite: an INTEGER PRIMARY KEY is the rowid, numbered on insert.
+      // SQLite: AUTOINCREMENT, not the bare rowid, which reuses the largest id once its row is
+      // pruned — and a follower (the dispatcher's progress) past that id would skip the new events.
       const identity = dialect === 'postgres' ? 'bigint' : 'integer';
       await db.schema
         .createTable('events')
         .ifNotExists()
-        .addColumn('id', identity, (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('id', identity, (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('repository', 'text')
