@@ -178,7 +178,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
     logger.warn('the token-signing private keys are stored in clear in PostgreSQL: set auth.keyEncryptionKey (docs/deploy.md)');
   }
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
-  const built = buildExtensions(config, extensions, { store, services, access: auth.access, audit: auth.audit, pulls, logger });
+  const built = buildExtensions(config, extensions, { store, services, access: auth.access, audit: auth.audit, revocations: auth.revocations, limits: auth.limits, pulls, logger });
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   const metrics = new HttpMetrics({
     totals: () => store.usage.totals(),

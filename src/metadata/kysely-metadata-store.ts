@@ -71,6 +71,11 @@ export class KyselyMetadataStore implements MetadataStore {
     this.events = new KyselyEventStore(db, rowLocks);
   }
 
+  extensionTables<T extends object>(): Kysely<T> {
+    // The one database, seen through the extension's own table types only (metadata-store.ts).
+    return this.db as unknown as Kysely<T>;
+  }
+
   async ping(): Promise<void> {
     // One of Berth's own tables, not `select 1`: a dropped schema must make /readyz fail.
     await this.db.selectFrom('repositories').select('id').limit(1).execute();

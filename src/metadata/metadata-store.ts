@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { AccountStore, AuditStore, CredentialStore, NamespaceStore, SigningKeyStore } from './access-store.js';
 import type { EventStore } from './event-store.js';
 import type { GcRunStore } from './gc-run-store.js';
@@ -48,6 +49,13 @@ export interface MetadataStore {
   readonly jobs: JobStore;
   /** The outbox: events written with their changes (event-store.ts). */
   readonly events: EventStore;
+  /**
+   * The database as an extension's own store sees it: only the tables its migrations made
+   * (`<name>/0001-…`), typed by the extension (`T`), on the same connections and transactions as
+   * the core's roles. The core's tables are not in `T`: an extension reaches them through the
+   * roles above, never around them.
+   */
+  extensionTables<T extends object>(): Kysely<T>;
   /** Resolves when the database answers a trivial query; throws otherwise. */
   ping(): Promise<void>;
   /** Closes connections. */
