@@ -4,10 +4,11 @@
  */
 import type { z } from 'zod';
 import { listSettings as listSettingsOf, loadConfig as loadConfigWith, withSlices, type ConfigSources, type Setting } from '../config/index.js';
+import { ciTokensSettings } from './ci-tokens/settings.js';
 import { lifecycleSettings } from './lifecycle/settings.js';
 
 /** The whole configuration schema. */
-export const berthConfigSchema = withSlices({ lifecycle: lifecycleSettings });
+export const berthConfigSchema = withSlices({ lifecycle: lifecycleSettings, ciTokens: ciTokensSettings });
 
 /** The whole validated configuration. */
 export type BerthConfig = z.infer<typeof berthConfigSchema>;
