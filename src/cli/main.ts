@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerGc } from './commands/gc.js';
 import { registerImmutable } from './commands/immutable.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerCiTokens } from '../extensions/ci-tokens/cli.js';
 import { registerLifecycle } from '../extensions/lifecycle/cli.js';
 import { registerLogin } from './commands/login.js';
 import { registerMembers } from './commands/members.js';
@@ -36,6 +37,7 @@ registerTags(program);
 registerImmutable(program);
 registerReadOnly(program);
 registerLifecycle(program);
+registerCiTokens(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
