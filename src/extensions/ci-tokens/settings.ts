@@ -61,7 +61,7 @@ export const ciTokensSettings = z
       ),
     defaultTtlSeconds: z.coerce.number().int().min(60).default(900).describe('Lifetime of an issued CI credential when its rule names none.'),
     maxTtlSeconds: z.coerce.number().int().min(60).max(86_400).default(3600).describe('The longest lifetime of a CI credential; rules may not ask for more, and a lower value caps rules made before.'),
-    clockToleranceSeconds: nonNegativeInt.max(300).default(30).describe("How far the issuer's clock may be off when checking an identity token's exp, nbf and iat."),
+    clockToleranceSeconds: nonNegativeInt.max(300).default(30).describe("How far the issuer's clock may be off when checking an identity token's exp and nbf."),
     singleUse: flag
       .default(false)
       .describe(
