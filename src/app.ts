@@ -184,7 +184,7 @@ export async function createBerth(config: Config, logger: Logger = pino({ level:
   }
   if (config.auth.mode === 'none') logger.warn('auth.mode is none: anyone who can reach this registry may push, pull and delete anything');
   const secrets = secretBox(config.auth, store.dialect, resolve(config.data));
-  const built = buildExtensions(config, extensions, { store, services, access: auth.access, audit: auth.audit, pulls, secrets, logger });
+  const built = buildExtensions(config, extensions, { store, services, access: auth.access, audit: auth.audit, revocations: auth.revocations, limits: auth.limits, pulls, secrets, logger });
   const tls = config.tls.cert && config.tls.key ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   const metrics = new HttpMetrics({
     totals: () => store.usage.totals(),

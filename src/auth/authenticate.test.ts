@@ -69,10 +69,10 @@ async function addUser(name: string, password: string, options: { disabled?: boo
   if (options.disabled) assert.ok(await store.accounts.update(name, { disabled: true }));
 }
 
-/** A robot (owner '') or a personal access token of `owner`; returns its secret. */
-async function addCredential(kind: 'robot' | 'token', owner: string, name: string, grants: StoredGrant[], options: { expired?: boolean; revoked?: boolean } = {}): Promise<string> {
+/** A robot (owner '') or a personal access token of `owner`; returns its secret. `ci`: a CI job's credential (a robot with a berth_ci_ secret). */
+async function addCredential(kind: 'robot' | 'token', owner: string, name: string, grants: StoredGrant[], options: { expired?: boolean; revoked?: boolean; ci?: boolean } = {}): Promise<string> {
   const id = randomUUID();
-  const secret = newSecret(kind);
+  const secret = newSecret(options.ci ? 'ci' : kind);
   const expiresAt = options.expired ? { expiresAt: new Date(Date.now() - 60_000) } : {};
   assert.ok(await store.credentials.create({ id, kind, owner, name, secretHash: secretHash(secret), grants, createdBy: 'test', ...expiresAt }));
   if (options.revoked) assert.ok(await store.credentials.revoke(id));
@@ -117,6 +117,9 @@ describe('the credential rule set', () => {
     assert.ok(await store.accounts.update('bob', { passwordHash: await hashPassword('bob-password-2') }));
     assert.ok(await store.accounts.update('olga', { disabled: true }));
     const ci = robotLogin('ci');
+    const job = await addCredential('robot', '', 'ci-job', PULL, { ci: true });
+    const expiredJob = await addCredential('robot', '', 'ci-old-job', PULL, { ci: true, expired: true });
+    const jobLogin = robotLogin('ci-job');
 
     // Columns:                                                        /v2            admin API       /token
     const TABLE: [string, Credentials, [string, string, string]][] = [
@@ -131,6 +134,11 @@ describe('the credential rule set', () => {
       ['Basic: expired robot secret', basic(robotLogin('old'), expiredRobot), ['bad-login', 'bad-login', 'bad-login']],
       ['Basic: personal access token', basic('alice', pat), ['user:alice', 'user:alice', 'user:alice']],
       ['Basic: revoked personal access token', basic('alice', revokedPat), ['bad-login', 'bad-login', 'bad-login']],
+      ['Basic: CI credential', basic(jobLogin, job), ['robot:' + jobLogin, 'not-accepted', 'robot:' + jobLogin]],
+      ['Basic: expired CI credential', basic(robotLogin('ci-old-job'), expiredJob), ['bad-login', 'not-accepted', 'bad-login']],
+      ['Bearer: CI credential', bearer(job), ['robot:' + jobLogin, 'not-accepted', 'not-accepted']],
+      ['Bearer: expired CI credential', bearer(expiredJob), ['bad-token', 'not-accepted', 'not-accepted']],
+      ['Bearer: unknown berth_ci_ secret', bearer(newSecret('ci')), ['bad-token', 'not-accepted', 'not-accepted']],
       ['Bearer: personal access token', bearer(pat), ['not-accepted', 'user:alice', 'not-accepted']],
       ['Bearer: session token (berth login)', bearer(session), ['not-accepted', 'user:alice', 'not-accepted']],
       ['Bearer: robot secret', bearer(robot), ['not-accepted', 'robot:' + ci, 'not-accepted']],

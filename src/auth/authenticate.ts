@@ -13,7 +13,7 @@
  * API takes as a Bearer.
  */
 import type { Authenticator } from './authenticator.js';
-import { looksLikeSecret } from './credentials.js';
+import { isCiSecret, looksLikeSecret } from './credentials.js';
 import { attemptLogin, type LoginServices, type ThrottleCause } from './login-attempt.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import type { Revocations } from './revocations.js';
@@ -38,8 +38,10 @@ export type Credentials =
  * The kind of credential, as the rule table reads it. `basic` covers a password and a secret
  * given as the password alike (both go through the login throttle); a Bearer is a `secret` when
  * it looks like one (berth_…), else an `access-token` (a JWT from /token, or anything else).
+ * A CI job's credential (berth_ci_…, credentials.ts's CI_SECRET_PREFIX) is a kind of its own,
+ * as the Basic password (`ci-basic`) or the Bearer (`ci-bearer`): it is for the registry only.
  */
-export type CredentialKind = 'none' | 'malformed' | 'basic' | 'secret' | 'access-token' | 'password-grant' | 'refresh-token';
+export type CredentialKind = 'none' | 'malformed' | 'basic' | 'secret' | 'ci-basic' | 'ci-bearer' | 'access-token' | 'password-grant' | 'refresh-token';
 
 /**
  * How a surface treats a kind: accept it as anonymous, check it as a login (username and
@@ -56,6 +58,11 @@ export const CREDENTIAL_RULES: Readonly<Record<CredentialKind, Readonly<Record<S
   malformed: { v2: 'malformed', api: 'malformed', token: 'malformed' },
   basic: { v2: 'login', api: 'login', token: 'login' },
   secret: { v2: 'not-accepted', api: 'secret', token: 'not-accepted' },
+  // A CI job's short-lived credential pushes and pulls: a login on /v2 and /token (podman login,
+  // skopeo --creds), or the Bearer itself on /v2 (curl, a script) — never the admin API, so a
+  // leaked one can't list users, mint tokens or change rules, whatever its grants say.
+  'ci-basic': { v2: 'login', api: 'not-accepted', token: 'login' },
+  'ci-bearer': { v2: 'secret', api: 'not-accepted', token: 'not-accepted' },
   'access-token': { v2: 'access-token', api: 'not-accepted', token: 'not-accepted' },
   'password-grant': { v2: 'not-accepted', api: 'not-accepted', token: 'login' },
   'refresh-token': { v2: 'not-accepted', api: 'not-accepted', token: 'refresh-token' },
@@ -100,10 +107,12 @@ export function credentialKind(credentials: Credentials): CredentialKind {
   switch (credentials.scheme) {
     case 'none':
     case 'malformed':
-    case 'basic':
     case 'password-grant':
       return credentials.scheme;
+    case 'basic':
+      return isCiSecret(credentials.password) ? 'ci-basic' : 'basic';
     case 'bearer':
+      if (isCiSecret(credentials.token)) return 'ci-bearer';
       return looksLikeSecret(credentials.token) ? 'secret' : 'access-token';
     case 'refresh-grant':
       return 'refresh-token';

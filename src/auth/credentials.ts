@@ -8,9 +8,24 @@ import { createHash, randomBytes } from 'node:crypto';
 /** The prefix every Berth secret starts with. */
 export const SECRET_PREFIX = 'berth_';
 
-/** A new secret for a robot (`berth_robot_…`) or a personal access token (`berth_pat_…`). */
-export function newSecret(kind: 'robot' | 'token'): string {
-  return `${SECRET_PREFIX}${kind === 'robot' ? 'robot' : 'pat'}_${randomBytes(32).toString('base64url')}`;
+/**
+ * The prefix of a CI job's short-lived credential (extensions/ci-tokens): a robot row whose
+ * secret only the exchange of an OIDC identity token hands out. The prefix is what the rule set
+ * (authenticate.ts) reads to keep it off the admin API: a CI job pushes and pulls, it never
+ * administers. Nobody can choose a secret, so a secret with this prefix is always one of those.
+ */
+export const CI_SECRET_PREFIX = `${SECRET_PREFIX}ci_`;
+
+const SECRET_KIND_PREFIX = { robot: 'robot', token: 'pat', ci: 'ci' } as const;
+
+/** A new secret for a robot (`berth_robot_…`), a personal access token (`berth_pat_…`) or a CI job (`berth_ci_…`). */
+export function newSecret(kind: 'robot' | 'token' | 'ci'): string {
+  return `${SECRET_PREFIX}${SECRET_KIND_PREFIX[kind]}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** True for a CI job's credential (see {@link CI_SECRET_PREFIX}). */
+export function isCiSecret(secret: string): boolean {
+  return secret.startsWith(CI_SECRET_PREFIX);
 }
 
 /** The stored form of a secret. */

@@ -6,6 +6,7 @@ import { registerGc } from './commands/gc.js';
 import { registerImmutable } from './commands/immutable.js';
 import { registerEvents } from './commands/events.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerCiTokens } from '../extensions/ci-tokens/cli.js';
 import { registerLifecycle } from '../extensions/lifecycle/cli.js';
 import { registerWebhooks } from '../extensions/webhooks/cli.js';
 import { registerLogin } from './commands/login.js';
@@ -40,6 +41,7 @@ registerTags(program);
 registerImmutable(program);
 registerReadOnly(program);
 registerLifecycle(program);
+registerCiTokens(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

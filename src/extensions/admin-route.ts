@@ -9,8 +9,12 @@
 import type { z } from 'zod';
 import type { ActingPrincipal } from '../auth/acting.js';
 
-/** Who may call a route, as the document states it (the management operation decides). */
-export type RouteAccess = 'public' | 'authenticated' | 'admin' | 'self-or-admin' | 'owner-or-admin' | 'member-or-admin' | 'creator-or-admin' | 'owner-of-every-grant-or-admin' | 'repository-pull' | 'repository-push' | 'maintainer-or-admin';
+/**
+ * Who may call a route, as the document states it (the management operation decides).
+ * `identity-token`: no Authorization header is read; the body carries the credential (an OIDC
+ * identity token a CI job exchanges, extensions/ci-tokens), which the handler verifies.
+ */
+export type RouteAccess = 'public' | 'identity-token' | 'authenticated' | 'admin' | 'self-or-admin' | 'owner-or-admin' | 'member-or-admin' | 'creator-or-admin' | 'owner-of-every-grant-or-admin' | 'repository-pull' | 'repository-push' | 'maintainer-or-admin';
 
 /** What a handler gets: the caller, path parameters, and the validated query and body. */
 export interface RouteContext<Q, B> {

@@ -10,6 +10,8 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control.js';
 import type { AuditLog } from '../auth/audit-log.js';
+import type { RateLimits } from '../auth/rate-limits.js';
+import type { Revocations } from '../auth/revocations.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import type { PullRecorder } from '../content/pull-recorder.js';
 import type { RegistryServices } from '../content/registry-services.js';
@@ -26,6 +28,10 @@ export interface ExtensionContext {
   services: RegistryServices;
   access: AccessControl;
   audit: AuditLog;
+  /** Told when an extension revokes credentials it issued, so every node stops honouring them at once. */
+  revocations: Revocations;
+  /** The request limits (an extension's unauthenticated route counts against the token endpoint's per-address limit). */
+  limits: RateLimits;
   /** Manifest pull times, as the content services record them. */
   pulls: PullRecorder;
   /** Encryption of the secrets an extension keeps (auth/secret-box.ts). */

@@ -7,9 +7,11 @@ import type { HTTPMethods, RouteHandlerMethod } from 'fastify';
  * - v2: the /v2 gate (anonymous, Basic, or a /token access token for the route's scope);
  * - token: the Docker token endpoint (anonymous, Basic, OAuth2 password and refresh grants);
  * - api: the admin API (Basic, a PAT or robot secret, the `berth login` session token — never a /v2 token);
- * - browser: the OIDC sign-in flow (the provider authenticates; a state cookie ties the steps).
+ * - browser: the OIDC sign-in flow (the provider authenticates; a state cookie ties the steps);
+ * - identity-token: an exchange whose body is the credential (a CI job's OIDC identity token,
+ *   verified against a trusted issuer's keys by the handler); no Authorization header is read.
  */
-export type RouteAuth = 'public' | 'v2' | 'token' | 'api' | 'browser';
+export type RouteAuth = 'public' | 'v2' | 'token' | 'api' | 'browser' | 'identity-token';
 
 /** One path the server answers. */
 export interface HttpRoute {

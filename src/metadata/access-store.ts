@@ -167,6 +167,8 @@ export interface CredentialStore {
   /** Marks it revoked (kept for the audit trail); false when unknown or already revoked. */
   revoke(id: string): Promise<boolean>;
   touch(id: string, at: Date): Promise<void>;
+  /** Removes the row for good (a CI job's credential long expired); false when unknown. */
+  delete(id: string): Promise<boolean>;
 }
 
 /** A key that signs access tokens (ES256), as JWK JSON text. */

@@ -57,6 +57,11 @@ export class KyselyCredentialStore implements CredentialStore {
   async touch(id: string, at: Date): Promise<void> {
     await this.db.updateTable('credentials').set({ last_used_at: at.getTime() }).where('id', '=', id).execute();
   }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('credentials').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
 }
 
 function toRecord(row: Selectable<CredentialsTable>): CredentialRecord {

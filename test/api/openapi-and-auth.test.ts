@@ -4,7 +4,7 @@ import { adminApiRoutes } from '../../src/http/api/admin-api.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { ADMIN, ADMIN_PASSWORD, api, assertError, assertStatus, basic, createUser, startApiRegistry } from './support.js';
 
-type Operation = { operationId: string; security: unknown[]; parameters: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> };
+type Operation = { operationId: string; 'x-berth-access': string; security: unknown[]; parameters: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> };
 type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
 
 /** Every route the admin API promises, as "METHOD path". */
@@ -66,7 +66,22 @@ const PROMISED = [
   'DELETE /api/v1/lifecycle-policies/{kind}/{scope}',
   'POST /api/v1/lifecycle-policies/preview',
   'POST /api/v1/lifecycle-policies/run',
+  'POST /api/v1/ci-tokens',
+  'GET /api/v1/ci-token-rules',
+  'POST /api/v1/ci-token-rules',
+  'GET /api/v1/ci-token-rules/{name}',
+  'PATCH /api/v1/ci-token-rules/{name}',
+  'DELETE /api/v1/ci-token-rules/{name}',
 ];
+
+/**
+ * The routes that authenticate by the Authorization header: all but the public ones and the CI
+ * token exchange, whose body is the credential (test/http/route-auth.test.ts and
+ * test/ci-tokens/ check that one issues nothing without a verified identity token).
+ */
+function headerAuthenticated() {
+  return adminApiRoutes().filter((route) => route.access !== 'public' && route.access !== 'identity-token');
+}
 
 /** A concrete path for a route template (parameters filled with harmless values). */
 function concrete(path: string): string {
@@ -109,7 +124,11 @@ describe('admin API: OpenAPI document', { timeout: 60_000 }, () => {
         assert.ok(!ids.has(operation.operationId), `duplicate operationId ${operation.operationId}`);
         ids.add(operation.operationId);
         assert.deepEqual(operation.parameters.filter((p) => p.in === 'path').map((p) => p.name), names, `${method} ${path}`);
-        if (path !== '/api/v1/openapi.json') {
+        if (operation['x-berth-access'] === 'identity-token') {
+          // The body is the credential (the CI token exchange): no header scheme applies, but a bad one is a 401.
+          assert.deepEqual(operation.security, [], `${method} ${path}`);
+          assert.ok(operation.responses['401'], `${method} ${path} has no 401`);
+        } else if (path !== '/api/v1/openapi.json') {
           assert.ok(operation.security.length > 0, `${method} ${path} has no security`);
           assert.ok(operation.responses['401'], `${method} ${path} has no 401`);
         }
@@ -144,7 +163,7 @@ describe('admin API: authentication', { timeout: 60_000 }, () => {
   });
 
   it('answers every authenticated route with 401 and a Basic challenge without credentials', async () => {
-    for (const route of adminApiRoutes().filter((r) => r.access !== 'public')) {
+    for (const route of headerAuthenticated()) {
       const reply = await api(registry, route.method, concrete(route.path), route.body ? { json: {} } : {});
       assertError(reply, 401, 'UNAUTHORIZED');
       assert.match(reply.headers.get('www-authenticate') ?? '', /^Basic realm="berth"/, `${route.method} ${route.path}`);
@@ -152,7 +171,7 @@ describe('admin API: authentication', { timeout: 60_000 }, () => {
   });
 
   it('answers every authenticated route with 401 for a wrong password', async () => {
-    const routes = adminApiRoutes().filter((r) => r.access !== 'public');
+    const routes = headerAuthenticated();
     for (const [index, route] of routes.entries()) {
       // One user name per route: the failed-login throttle counts per user.
       const reply = await api(registry, route.method, concrete(route.path), { auth: basic(`stranger${index}`, 'wrong-password'), ...(route.body ? { json: {} } : {}) });

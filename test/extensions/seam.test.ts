@@ -10,6 +10,7 @@ import { createBerth } from '../../src/app.js';
 import { flag, listSettings, loadConfig, nonNegativeInt, withSlices } from '../../src/config/index.js';
 import { routesFor } from '../../src/extensions/admin-route.js';
 import type { ExtensionModule } from '../../src/extensions/extension.js';
+import { ciTokensSettings } from '../../src/extensions/ci-tokens/settings.js';
 import { lifecycleSettings } from '../../src/extensions/lifecycle/settings.js';
 import { webhookSettings } from '../../src/extensions/webhooks/settings.js';
 
@@ -59,7 +60,7 @@ const probe: ExtensionModule<typeof probeSettings, ProbeState> = {
   },
 };
 
-const schema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings, probe: probeSettings });
+const schema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings, ciTokens: ciTokensSettings, probe: probeSettings });
 
 async function withProbe(env: Record<string, string>, check: (berth: Awaited<ReturnType<typeof createBerth>>, data: string) => Promise<void>): Promise<void> {
   const data = await mkdtemp(join(tmpdir(), 'berth-seam-'));

@@ -2,8 +2,10 @@
  * The one route list (src/http/routes.ts) declares each path's auth requirement; this suite asks
  * every path the running server answers, with every method, and checks the server keeps what the
  * list declares: public paths answer anyone, /v2 and /api/v1 refuse a caller without credentials,
- * /api/v1 refuses a /v2 access token, the token endpoint grants an anonymous caller nothing, and
- * the browser sign-in hands out no credential before the provider has authenticated anyone.
+ * /api/v1 refuses a /v2 access token, the token endpoint grants an anonymous caller nothing, the
+ * browser sign-in hands out no credential before the provider has authenticated anyone, and the
+ * CI token exchange issues nothing without a verified identity token in its body — whatever
+ * Authorization header comes with it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -60,10 +62,10 @@ describe('every route keeps the auth requirement the route list declares', () =>
   it('declares every surface, each path once per method', () => {
     const all = requests();
     const kinds = new Set(all.map((request) => request.auth));
-    assert.deepEqual([...kinds].sort(), ['api', 'browser', 'public', 'token', 'v2']);
+    assert.deepEqual([...kinds].sort(), ['api', 'browser', 'identity-token', 'public', 'token', 'v2']);
     const keys = all.map((request) => `${request.method} ${request.path}`);
     assert.equal(new Set(keys).size, keys.length, 'no path is declared twice for one method');
-    for (const path of ['/v2', '/token', '/.well-known/jwks.json', '/metrics', '/healthz', '/readyz', '/auth/oidc/login', '/auth/oidc/callback', '/api/v1/users']) {
+    for (const path of ['/v2', '/token', '/.well-known/jwks.json', '/metrics', '/healthz', '/readyz', '/auth/oidc/login', '/auth/oidc/callback', '/api/v1/users', '/api/v1/ci-tokens']) {
       assert.ok(all.some((request) => request.path === path), `${path} is in the list`);
     }
   });
@@ -135,6 +137,22 @@ describe('every route keeps the auth requirement the route list declares', () =>
     });
     await password.body?.cancel();
     assert.equal(password.status, 401);
+  });
+
+  it('identity-token paths issue nothing without a verified identity token in the body, whatever the Authorization header', async () => {
+    const exchanges = requests().filter((request) => request.auth === 'identity-token');
+    assert.deepEqual(exchanges.map((request) => `${request.method} ${request.path}`), ['POST /api/v1/ci-tokens']);
+    for (const { method, path } of exchanges) {
+      // No token: the body is the credential, so the request is malformed.
+      const bare = await send(method, path);
+      assert.equal(bare.status, 400, await bare.text());
+      for (const headers of [{}, ADMIN]) {
+        const forged = await fetch(`${registry.url}${path}`, { method, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ token: 'eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.' }) });
+        const body = await forged.text();
+        assert.equal(forged.status, 401, body);
+        assert.doesNotMatch(body, /berth_ci_/);
+      }
+    }
   });
 
   it('the browser sign-in sends the caller to the provider and hands out no credential by itself', async () => {

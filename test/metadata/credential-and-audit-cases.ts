@@ -81,6 +81,15 @@ export function credentialAndAuditCases(test: StoreTest): void {
     assert.deepEqual(await store.credentials.list({ kind: 'robot' }), [robot]);
   });
 
+  test('credential delete removes the row for good (its secret finds nothing); false when unknown', async (store) => {
+    const robot = await store.credentials.create(credential({ kind: 'robot', name: 'ci-job', secretHash: 'hash-ci-job' }));
+    assert.ok(robot);
+    assert.equal(await store.credentials.delete(robot.id), true);
+    assert.equal(await store.credentials.get(robot.id), undefined);
+    assert.equal(await store.credentials.findBySecretHash('hash-ci-job'), undefined);
+    assert.equal(await store.credentials.delete(robot.id), false);
+  });
+
   test('concurrent credential creates of one kind, owner and name: exactly one wins', async (store) => {
     const results = await Promise.all(Array.from({ length: ROUNDS }, () => store.credentials.create(credential({ kind: 'token', owner: 'alice', name: 'laptop' }))));
     const winners = results.filter((result) => result !== undefined);

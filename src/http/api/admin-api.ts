@@ -109,7 +109,8 @@ function send(reply: FastifyReply, status: number, body: unknown): FastifyReply 
 
 async function handle(route: AnyApiRoute, deps: AdminApiDeps, extension: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
-    const principal: Principal = route.access === 'public' ? ANONYMOUS : await authenticateApiRequest(deps.auth, request);
+    // An identity-token route's credential is in its body: the handler verifies it, no header counts.
+    const principal: Principal = route.access === 'public' || route.access === 'identity-token' ? ANONYMOUS : await authenticateApiRequest(deps.auth, request);
     const rawParams = request.params as Record<string, string>;
     const params = route.params ? (validate(route.params, rawParams, 'path') as Record<string, string>) : rawParams;
     const query = route.query ? validate(route.query, Object.fromEntries(new URLSearchParams(request.url.split('?')[1] ?? '')), 'query') : undefined;
@@ -130,7 +131,7 @@ export function adminRoutes(deps: AdminApiDeps): HttpRoute[] {
   return adminApiRoutes(deps.extensions.flatMap((mounted) => mounted.routes)).map((route) => ({
     method: route.method,
     url: `${API_PREFIX}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
-    auth: route.access === 'public' ? 'public' : 'api',
+    auth: route.access === 'public' ? 'public' : route.access === 'identity-token' ? 'identity-token' : 'api',
     handler: (request, reply) => handle(route, deps, servicesOf.get(route), request, reply),
   }));
 }

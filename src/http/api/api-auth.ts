@@ -24,6 +24,7 @@ function refusalError(refusal: Refusal): Error {
     case 'malformed':
       return unauthorized('the Authorization header is malformed');
     case 'not-accepted':
+      if (refusal.kind === 'ci-basic' || refusal.kind === 'ci-bearer') return unauthorized('a CI credential (berth_ci_…) is for /v2 and /token only, never the admin API');
       return unauthorized('the admin API takes Basic credentials or a personal access token (berth_…), not a /token access token');
     case 'bad-login':
       return unauthorized('incorrect username or password');

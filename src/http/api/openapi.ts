@@ -12,6 +12,7 @@ type JsonObject = Record<string, unknown>;
 
 const ACCESS_TEXT: Record<RouteAccess, string> = {
   public: 'No credentials needed.',
+  'identity-token': 'No Authorization header: the request body carries the credential (an OIDC identity token from a trusted CI issuer).',
   authenticated: 'Any authenticated user or robot.',
   admin: 'System admins.',
   'self-or-admin': 'The user named in the path, or a system admin.',
@@ -64,6 +65,8 @@ function parameters(route: AnyApiRoute): JsonObject[] {
 
 function operation(route: AnyApiRoute): JsonObject {
   const isPublic = route.access === 'public';
+  // The body is the credential: no security scheme applies, but a bad one is still a 401.
+  const bodyCredential = route.access === 'identity-token';
   const responses: JsonObject = {
     [String(route.status)]:
       route.status === 204
@@ -78,7 +81,7 @@ function operation(route: AnyApiRoute): JsonObject {
     summary: route.summary,
     description: [route.description, `Access: ${ACCESS_TEXT[route.access]}`].filter(Boolean).join('\n\n'),
     'x-berth-access': route.access,
-    security: isPublic ? [] : [{ basic: [] }, { bearer: [] }],
+    security: isPublic || bodyCredential ? [] : [{ basic: [] }, { bearer: [] }],
     parameters: parameters(route),
     ...(route.body ? { requestBody: { required: true, content: { [route.bodyType ?? 'application/json']: { schema: jsonSchema(route.body, 'input') } } } } : {}),
     responses,
