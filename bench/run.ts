@@ -6,7 +6,8 @@
  * writes bench/results/latest.json (quick.json for BENCH_QUICK=1). Knobs: see KNOBS in settings.ts.
  * Then the scaleout group (scale-out.ts) measures Berth as a cluster on Ceph RGW, PostgreSQL and
  * Redis and writes latest-scale-out.json; the loginflood group (login-flood.ts) measures real
- * logins under a flood of unknown user names, Berth against itself; BENCH_ONLY picks groups.
+ * logins under a flood of unknown user names, Berth against itself; the webhooks group
+ * (webhooks.ts) what webhooks cost pushes and pulls, and their delivery latency; BENCH_ONLY picks groups.
  *
  * Profiling Berth: BENCH_ONLY=tags BENCH_DISTRIBUTION=0 BENCH_BERTH_NODE_FLAGS="--cpu-prof
  * --cpu-prof-dir=/tmp/prof" npm run bench, then node dist/bench/cpu-profile-summary.js /tmp/prof/CPU…
@@ -22,6 +23,7 @@ import { table, writeResults, type Figure } from './report.js';
 import { BENCH_ADMIN, startBerth, startDistribution } from './servers.js';
 import { runSideBySide, type Side } from './side-by-side.js';
 import { runLoginFlood } from './login-flood.js';
+import { runWebhookBench } from './webhooks.js';
 import { runScaleOut } from './scale-out.js';
 import { scaleOutUnreachable } from './scale-out-cluster.js';
 import { readScaleOutSettings, SCALE_OUT_KNOBS, scaleOutResultsFile } from './scale-out-settings.js';
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   if (!settings.distributionBinary) console.log('Distribution: not run (docker-registry not on PATH, or BENCH_DISTRIBUTION=0); ratios are left empty.');
   const distributionVersion = settings.distributionBinary ? execFileSync(settings.distributionBinary, ['--version'], { encoding: 'utf8' }).trim() : undefined;
 
-  const groups = [...new Set(WORKLOADS.map((w) => w.group as string)), 'scaleout', 'loginflood'];
+  const groups = [...new Set(WORKLOADS.map((w) => w.group as string)), 'scaleout', 'loginflood', 'webhooks'];
   const unknown = settings.only?.filter((g) => !groups.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown group ${unknown.join(', ')} (groups: ${groups.join(', ')})`);
   const workloads = WORKLOADS.filter((w) => !settings.only || settings.only.includes(w.group));
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
   if (workloads.length > 0) await runSingleNode(settings, workloads, cores, loadAtStart, distributionVersion);
   if (scale) await runScaleOut({ repoRoot, settings, scale, resultsFile: scaleOutResultsFile(settings.resultsFile), distributionVersion });
   if (!settings.only || settings.only.includes('loginflood')) await runLoginFlood({ repoRoot, settings });
+  if (!settings.only || settings.only.includes('webhooks')) await runWebhookBench({ repoRoot, settings });
 }
 
 /** The single-node groups: Berth and Distribution on local disks, one server loaded at a time. */

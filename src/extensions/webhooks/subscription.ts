@@ -20,13 +20,21 @@ export function wants(hook: SealedWebhook, event: EventRecord, namespaceOf: (rep
 }
 
 export function webhookSubscription(store: WebhookStore, namespaceOf: (repository: string) => string, maxAttempts: number): EventSubscription {
+  // The enabled webhooks, read at most once a second. A list read at T holds every webhook
+  // created before T, and one created after T wants no event from before T (wants() checks the
+  // age), so the list serves events older than its read and is read again for newer ones.
+  let cached: { hooks: Promise<SealedWebhook[]>; readAt: number } | undefined;
+  const hooksFor = (event: EventRecord): Promise<SealedWebhook[]> => {
+    const now = Date.now();
+    if (!cached || event.at.getTime() >= cached.readAt || now - cached.readAt > 1000) cached = { hooks: store.enabled(), readAt: now };
+    return cached.hooks;
+  };
   return {
     name: 'webhooks',
     types: EVENT_TYPES,
     async jobsFor(event) {
       const jobs: SubscribedJob[] = [];
-      // Read per event, not cached: a webhook created on another node a moment ago must see the next event.
-      for (const hook of await store.enabled()) {
+      for (const hook of await hooksFor(event)) {
         if (!wants(hook, event, namespaceOf)) continue;
         jobs.push({ key: String(hook.id), kind: DELIVER_KIND, payload: deliveryPayload(hook.id, event), maxAttempts, group: `webhook:${hook.id}:${event.repository ?? ''}` });
       }
