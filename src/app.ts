@@ -45,6 +45,14 @@ export type Config = BerthConfig;
 
 export { listSettings, loadConfig } from './extensions/settings.js';
 
+/**
+ * The catalog's extensions' migrations, for a command that opens the database itself (`berth user
+ * reset-password`): without them, the migrator would find executed migrations it doesn't know.
+ */
+export function catalogMigrations(): OpenMetadataStoreOptions['migrations'] {
+  return extensionMigrations(EXTENSIONS);
+}
+
 /** Every extension's own migrations, run whether or not it is enabled (extensions/extension.ts). */
 function extensionMigrations(modules: readonly ExtensionModule[]): OpenMetadataStoreOptions['migrations'] {
   const withMigrations = modules.filter((module) => module.migrations !== undefined);

@@ -7,7 +7,7 @@
  * event never yields the same job twice.
  */
 import type { NewJob } from '../metadata/job-store.js';
-import type { EventRecord, EventType } from '../metadata/event-store.js';
+import type { EventRecord, EventTarget, EventType } from '../metadata/event-store.js';
 
 export { EVENT_TYPES, isEventType, type EventOrigin, type EventRecord, type EventTarget, type EventType, type NewEvent } from '../metadata/event-store.js';
 
@@ -27,4 +27,33 @@ export interface EventSubscription {
 export interface SubscribedJob extends Omit<NewJob, 'idempotencyKey'> {
   /** Distinguishes jobs of one event (e.g. the webhook id); '' when there is only one. */
   key: string;
+}
+
+/** An event as JSON, the one shape the API (`/api/v1/events`) and CloudEvents' data show. */
+export interface EventJson {
+  id: number;
+  type: EventType;
+  at: string;
+  repository: string | null;
+  target: EventTarget | null;
+  data: Record<string, unknown> | null;
+  actor: string;
+  actorKind: string | null;
+  address: string | null;
+  node: string | null;
+}
+
+export function eventJson(event: EventRecord): EventJson {
+  return {
+    id: event.id,
+    type: event.type,
+    at: event.at.toISOString(),
+    repository: event.repository ?? null,
+    target: event.target ?? null,
+    data: event.data ?? null,
+    actor: event.actor,
+    actorKind: event.actorKind ?? null,
+    address: event.address ?? null,
+    node: event.node ?? null,
+  };
 }

@@ -10,37 +10,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN, ADMIN_PASSWORD, api, assertStatus, startApiRegistry } from '../api/support.js';
 import { imageManifest } from '../support/fixtures.js';
 import { pushAs } from '../support/push.js';
 import { freePort, spawnRegistry, type RegistryProcess, type TestRegistry } from '../support/registry.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-
-const FAST = {
-  BERTH_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true',
-  BERTH_EVENTS_DISPATCH_INTERVAL_MS: '20',
-  BERTH_JOBS_POLL_INTERVAL_MS: '20',
-  BERTH_JOBS_RETRY_BASE_SECONDS: '1',
-  BERTH_JOBS_RETRY_MAX_SECONDS: '1',
-};
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(25);
-  }
-}
-
-function basicAdmin(): string {
-  return ADMIN;
-}
+import { FAST, until } from './support.js';
 
 async function createHook(url: string, body: Record<string, unknown>): Promise<{ id: number; secret: string }> {
-  const response = await fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { Authorization: basicAdmin(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal(response.status, 201, await response.clone().text());
   return (await response.json()) as { id: number; secret: string };
 }

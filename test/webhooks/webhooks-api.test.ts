@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -16,6 +15,7 @@ import { imageManifest } from '../support/fixtures.js';
 import { pushAs } from '../support/push.js';
 import type { TestRegistry } from '../support/registry.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { FAST, until } from './support.js';
 
 interface HookJson {
   id: number;
@@ -42,14 +42,6 @@ interface DeliveryJson {
   test: boolean;
 }
 
-const FAST = {
-  BERTH_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true',
-  BERTH_EVENTS_DISPATCH_INTERVAL_MS: '20',
-  BERTH_JOBS_POLL_INTERVAL_MS: '20',
-  BERTH_JOBS_RETRY_BASE_SECONDS: '1',
-  BERTH_JOBS_RETRY_MAX_SECONDS: '1',
-};
-
 async function createHook(registry: TestRegistry, auth: string, body: Record<string, unknown>): Promise<HookJson> {
   const reply = await api<HookJson>(registry, 'POST', '/webhooks', { auth, json: body });
   assertStatus(reply, 201);
@@ -60,16 +52,6 @@ async function deliveries(registry: TestRegistry, id: number): Promise<DeliveryJ
   const reply = await api<{ deliveries: DeliveryJson[] }>(registry, 'GET', `/webhooks/${id}/deliveries`, { auth: ADMIN });
   assertStatus(reply, 200);
   return reply.body.deliveries;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(25);
-  }
 }
 
 /** Waits until the dispatcher has handed out every event written so far (their jobs are enqueued). */

@@ -30,7 +30,7 @@ function sqlitePath(url: string): string | undefined {
 async function resetPassword(name: string, options: ResetOptions): Promise<void> {
   if (options.generate && options.passwordStdin) throw usageError('give --generate or --password-stdin, not both');
   const config = loadConfig({ ...(options.config ? { file: options.config } : {}), flags: { data: options.data } });
-  const { metadataUrl } = await import('../../app.js');
+  const { catalogMigrations, metadataUrl } = await import('../../app.js');
   const url = metadataUrl(config);
   const file = sqlitePath(url);
   // Opening a missing SQLite file would create an empty registry and "reset" nobody's password.
@@ -42,7 +42,8 @@ async function resetPassword(name: string, options: ResetOptions): Promise<void>
     throw usageError((error as Error).message);
   }
   const { openMetadataStore } = await import('../../metadata/open-metadata-store.js');
-  const store = await openMetadataStore(url);
+  const migrations = catalogMigrations();
+  const store = await openMetadataStore(url, migrations ? { migrations } : {});
   try {
     const account = await store.accounts.get(name);
     if (!account) throw new CliError(`no user "${name}" in ${file ?? 'the PostgreSQL database'}`);

@@ -16,7 +16,7 @@
  * others is refused, so no event is ever dropped silently.
  */
 import { CloudEvent, HTTP } from 'cloudevents';
-import type { EventRecord, EventType } from '../../events/event.js';
+import { eventJson, type EventRecord, type EventType } from '../../events/event.js';
 import type { WebhookFormat } from './webhook-store.js';
 
 /** What a format needs beyond the event. */
@@ -66,22 +66,6 @@ export function carriedTypes(format: WebhookFormat): readonly EventType[] | unde
     default:
       return undefined;
   }
-}
-
-/** The event as Berth's API shows it (the data of a CloudEvent). */
-export function eventJson(event: EventRecord): Record<string, unknown> {
-  return {
-    id: event.id,
-    type: event.type,
-    at: event.at.toISOString(),
-    repository: event.repository ?? null,
-    target: event.target ?? null,
-    data: event.data ?? null,
-    actor: event.actor,
-    actorKind: event.actorKind ?? null,
-    address: event.address ?? null,
-    node: event.node ?? null,
-  };
 }
 
 /** The request body and content headers of `event` in `format`. */

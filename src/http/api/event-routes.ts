@@ -1,6 +1,7 @@
 /** Admin API route for the outbox: events after an id, by type and repository (admins only). */
 import { z } from 'zod';
-import { EVENT_TYPES, type EventRecord, type EventType } from '../../operations/records.js';
+import { eventJson } from '../../events/event.js';
+import { EVENT_TYPES, type EventType } from '../../operations/records.js';
 import { defineRoute, type AnyApiRoute } from './api-route.js';
 
 const descriptorSchema = z
@@ -26,21 +27,6 @@ const eventSchema = z.object({
   address: z.string().nullable().describe("The client's address"),
   node: z.string().nullable().describe('The node that made the change'),
 });
-
-function eventJson(event: EventRecord): z.input<typeof eventSchema> {
-  return {
-    id: event.id,
-    type: event.type,
-    at: event.at.toISOString(),
-    repository: event.repository ?? null,
-    target: event.target ?? null,
-    data: event.data ?? null,
-    actor: event.actor,
-    actorKind: event.actorKind ?? null,
-    address: event.address ?? null,
-    node: event.node ?? null,
-  };
-}
 
 /** `type=manifest.pushed,tag.moved`: known types, comma-separated. */
 const typesSchema = z

@@ -74,7 +74,7 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDia
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       continue;
     }
-    throw new Error(`metadata migration ${failed ?? 'setup'} failed`, { cause: error });
+    throw new Error(`metadata migration ${failed ?? 'setup'} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
