@@ -69,17 +69,19 @@ describe('webhook deliveries survive kill -9', { timeout: 120_000 }, () => {
     receiver.received.length = 0;
     const port = await freePort();
     const first = await start(port);
-    await createHook(first.url, { url: receiver.url, events: ['tag'] });
+    // The first test's webhook (on pushes) is still there: look at this one's deliveries only.
+    const hook = await createHook(first.url, { url: receiver.url, events: ['tag'] });
+    const mine = (request: { headers: Record<string, unknown> }): boolean => String(request.headers['webhook-id']).endsWith(`_${hook.id}`);
     receiver.mode = 'hang';
     await pushAs(first.url, 'admin', ADMIN_PASSWORD, 'team/killed', 'v1', imageManifest());
-    const [hung] = await receiver.waitFor(1);
+    const hung = await until('the delivery is held by the receiver', () => receiver.received.find(mine));
     await kill(first);
     receiver.mode = 200;
     await start(port);
     // The dead node's lease (2 s here) runs out; the restarted node claims the job again.
-    const again = await until('delivered again', () => receiver.received.find((request, i) => i > 0 && request.answered === 200));
-    assert.equal(again.headers['webhook-id'], hung?.headers['webhook-id']);
-    assert.equal(again.body, hung?.body);
+    const again = await until('delivered again', () => receiver.received.find((request) => mine(request) && request.answered === 200));
+    assert.equal(again.headers['webhook-id'], hung.headers['webhook-id']);
+    assert.equal(again.body, hung.body);
     await kill(running.at(-1) as RegistryProcess);
   });
 });

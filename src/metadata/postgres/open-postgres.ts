@@ -44,6 +44,10 @@ export async function openPostgres(options: PostgresOptions): Promise<KyselyMeta
   });
   // Without a listener an idle connection's error would crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // So would a connection that drops while checked out: pg rejects its query *and* emits 'error'
+  // on the client, which the pool only listens to while the client is idle. The query's caller
+  // sees the rejection; the event needs a listener of its own.
+  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema !== undefined) await createSchema(db, schema);
