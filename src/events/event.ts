@@ -9,7 +9,7 @@
 import type { NewJob } from '../metadata/job-store.js';
 import type { EventRecord, EventTarget, EventType } from '../metadata/event-store.js';
 
-export { EVENT_TYPES, isEventType, type EventOrigin, type EventRecord, type EventTarget, type EventType, type NewEvent } from '../metadata/event-store.js';
+export { EVENT_TYPES, isEventType, type BaseMovedData, type EventOrigin, type EventRecord, type EventTarget, type EventType, type NewEvent } from '../metadata/event-store.js';
 
 /**
  * An extension's interest in events. `jobsFor` is called once per matching event (again after a

@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   'gc.finished',
   'lifecycle.expired',
   'readonly.changed',
+  'base.moved',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -49,6 +50,16 @@ export interface EventTarget {
   tags?: string[];
   /** A moved or deleted tag's previous digest. */
   oldDigest?: string;
+}
+
+/**
+ * `base.moved` (extensions/lineage): a tag that images of `repository` are built on moved. The
+ * event's target is the base tag (tag, digest = new, oldDigest = old); its data is this.
+ */
+export interface BaseMovedData {
+  base: { repository: string; tag: string; oldDigest: string; newDigest: string };
+  /** The dependent repository's images built on the old base, with their tags and platform. */
+  images: { digest: string; tags: string[]; platform?: string }[];
 }
 
 /** Who caused a change and from where; the same names the audit log uses. */

@@ -14,6 +14,7 @@ export const EVENT_ALIASES: Readonly<Record<string, readonly EventType[]>> = {
   gc: ['gc.finished'],
   lifecycle: ['lifecycle.expired'],
   readonly: ['readonly.changed'],
+  base: ['base.moved'],
   all: EVENT_TYPES,
 };
 
