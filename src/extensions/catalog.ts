@@ -6,6 +6,7 @@
 import { ciTokensExtension } from './ci-tokens/extension.js';
 import type { ExtensionModule } from './extension.js';
 import { lifecycleExtension } from './lifecycle/extension.js';
+import { lineageExtension } from './lineage/extension.js';
 import { webhooksExtension } from './webhooks/extension.js';
 
 /** The extensions, in the order they are built. */
@@ -13,4 +14,5 @@ export const EXTENSIONS: readonly ExtensionModule[] = [
   lifecycleExtension as unknown as ExtensionModule,
   webhooksExtension as unknown as ExtensionModule,
   ciTokensExtension as unknown as ExtensionModule,
+  lineageExtension as unknown as ExtensionModule,
 ];

@@ -6,10 +6,11 @@ import type { z } from 'zod';
 import { listSettings as listSettingsOf, loadConfig as loadConfigWith, withSlices, type ConfigSources, type Setting } from '../config/index.js';
 import { ciTokensSettings } from './ci-tokens/settings.js';
 import { lifecycleSettings } from './lifecycle/settings.js';
+import { lineageSettings } from './lineage/settings.js';
 import { webhookSettings } from './webhooks/settings.js';
 
 /** The whole configuration schema. */
-export const berthConfigSchema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings, ciTokens: ciTokensSettings });
+export const berthConfigSchema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings, ciTokens: ciTokensSettings, lineage: lineageSettings });
 
 /** The whole validated configuration. */
 export type BerthConfig = z.infer<typeof berthConfigSchema>;

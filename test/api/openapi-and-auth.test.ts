@@ -23,6 +23,8 @@ const PROMISED = [
   'POST /api/v1/webhooks/{id}/test',
   'POST /api/v1/webhooks/{id}/redeliver',
   'GET /api/v1/events',
+  'GET /api/v1/image-base',
+  'GET /api/v1/image-dependents',
   'GET /api/v1/jobs',
   'GET /api/v1/jobs/{id}',
   'POST /api/v1/jobs/{id}/retry',

@@ -11,6 +11,7 @@ import { flag, listSettings, loadConfig, nonNegativeInt, withSlices } from '../.
 import { routesFor } from '../../src/extensions/admin-route.js';
 import type { ExtensionModule } from '../../src/extensions/extension.js';
 import { ciTokensSettings } from '../../src/extensions/ci-tokens/settings.js';
+import { lineageSettings } from '../../src/extensions/lineage/settings.js';
 import { lifecycleSettings } from '../../src/extensions/lifecycle/settings.js';
 import { webhookSettings } from '../../src/extensions/webhooks/settings.js';
 
@@ -60,7 +61,7 @@ const probe: ExtensionModule<typeof probeSettings, ProbeState> = {
   },
 };
 
-const schema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings, ciTokens: ciTokensSettings, probe: probeSettings });
+const schema = withSlices({ lifecycle: lifecycleSettings, webhooks: webhookSettings, ciTokens: ciTokensSettings, lineage: lineageSettings, probe: probeSettings });
 
 async function withProbe(env: Record<string, string>, check: (berth: Awaited<ReturnType<typeof createBerth>>, data: string) => Promise<void>): Promise<void> {
   const data = await mkdtemp(join(tmpdir(), 'berth-seam-'));
