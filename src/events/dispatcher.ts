@@ -13,7 +13,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { EventStore } from '../metadata/event-store.js';
-import type { JobStore } from '../metadata/job-store.js';
+import type { JobStore, NewJob } from '../metadata/job-store.js';
 import type { LeaseStore } from '../metadata/lease-store.js';
 import type { SettingsStore } from '../metadata/settings-store.js';
 import type { EventRecord, EventSubscription } from './event.js';
@@ -103,31 +103,28 @@ export class EventDispatcher {
     for (;;) {
       const events = await this.stores.events.list({ after, limit: BATCH });
       if (events.length === 0) return handed;
-      let created = 0;
+      // The batch's jobs are enqueued in one transaction, in event order: one write per batch, not per job.
+      const jobs: NewJob[] = [];
       for (const event of events) {
-        created += await this.handOut(event);
+        jobs.push(...(await this.jobsFor(event)));
         after = event.id;
         handed++;
       }
+      const created = await this.stores.jobs.enqueueAll(jobs);
       await this.stores.settings.set(DISPATCH_PROGRESS, JSON.stringify({ id: after }), this.settings.node);
       if (created > 0) this.enqueued();
       if (events.length < BATCH || this.stopped) return handed;
     }
   }
 
-  /** Enqueues the jobs the subscriptions want for `event`; returns how many were new. */
-  private async handOut(event: EventRecord): Promise<number> {
-    let created = 0;
+  /** The jobs the subscriptions want for `event`, with their idempotency keys. */
+  private async jobsFor(event: EventRecord): Promise<NewJob[]> {
+    const jobs: NewJob[] = [];
     for (const subscription of this.subscriptions) {
       if (!subscription.types.includes(event.type)) continue;
-      // A failure stops the round before this event's progress is recorded: the next round
-      // asks again (at-least-once), and the keys keep the jobs already enqueued single.
-      for (const { key, ...job } of await subscription.jobsFor(event)) {
-        const result = await this.stores.jobs.enqueue({ ...job, idempotencyKey: `${subscription.name}:${event.id}:${key}` });
-        if (result.created) created++;
-      }
+      for (const { key, ...job } of await subscription.jobsFor(event)) jobs.push({ ...job, idempotencyKey: `${subscription.name}:${event.id}:${key}` });
     }
-    return created;
+    return jobs;
   }
 
   private async progress(): Promise<number> {

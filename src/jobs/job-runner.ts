@@ -125,9 +125,19 @@ export class JobRunner {
   }
 
   private async poll(): Promise<void> {
-    for (const handler of this.handlers.values()) {
+    // Claiming is a write transaction per kind; asking first which kinds have work is one read,
+    // so an idle node's polls (and the wake after every finished job) don't queue for the writer.
+    const open = [...this.handlers.values()].filter((handler) => handler.concurrency > this.inFlight(handler.kind));
+    let due: Set<string>;
+    try {
+      due = await this.store.dueKinds(open.map((handler) => handler.kind));
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not look for due jobs; trying again at the next poll');
+      return;
+    }
+    for (const handler of open) {
       const free = handler.concurrency - this.inFlight(handler.kind);
-      if (free <= 0 || this.stopping) continue;
+      if (free <= 0 || this.stopping || !due.has(handler.kind)) continue;
       let jobs: JobRecord[];
       try {
         jobs = await this.store.claim(handler.kind, this.settings.node, this.settings.leaseMs, free);

@@ -72,12 +72,19 @@ export interface JobStore {
   prune(before: Date): Promise<number>;
   /** Enqueues a job, or finds the one enqueued with the same idempotency key (`created: false`). */
   enqueue(job: NewJob): Promise<{ id: number; created: boolean }>;
+  /** Enqueues jobs in order, in one transaction (ids follow the order); how many were new. */
+  enqueueAll(jobs: readonly NewJob[]): Promise<number>;
   /**
    * Claims up to `limit` due jobs of the kind for `node` (oldest due first): running, leased for
    * leaseMs, their attempt counted. Includes running jobs whose lease expired; one whose lease
    * expired on its last attempt becomes dead instead.
    */
   claim(kind: string, node: string, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  /**
+   * Which of `kinds` have a job a claim could take now (due, or running on a lease that ran
+   * out): one read, so an idle poll writes nothing.
+   */
+  dueKinds(kinds: readonly string[]): Promise<Set<string>>;
   /** Extends the lease; false when the node no longer holds it (the job was cancelled or taken). */
   renew(id: number, node: string, leaseMs: number): Promise<boolean>;
   /** Marks the job done; false when the node no longer holds its lease (nothing changed). */
@@ -141,6 +148,15 @@ export class KyselyJobStore implements JobStore {
     return this.db.transaction().execute((trx) => insertJob(trx, job));
   }
 
+  async enqueueAll(jobs: readonly NewJob[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      let created = 0;
+      for (const job of jobs) if ((await insertJob(trx, job)).created) created++;
+      return created;
+    });
+  }
+
   claim(kind: string, node: string, leaseMs: number, limit: number): Promise<JobRecord[]> {
     if (limit <= 0) return Promise.resolve([]);
     return this.db.transaction().execute(async (trx) => {
@@ -194,6 +210,19 @@ export class KyselyJobStore implements JobStore {
         .execute();
       return rows.map(toRecord).sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
     });
+  }
+
+  async dueKinds(kinds: readonly string[]): Promise<Set<string>> {
+    if (kinds.length === 0) return new Set();
+    const now = Date.now();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('kind')
+      .distinct()
+      .where('kind', 'in', [...kinds])
+      .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)])]))
+      .execute();
+    return new Set(rows.map((row) => row.kind));
   }
 
   async renew(id: number, node: string, leaseMs: number): Promise<boolean> {

@@ -21,6 +21,33 @@ export function jobCases(test: StoreTest): void {
     await assert.rejects(store.jobs.enqueue({ kind: 'webhook', payload: {}, maxAttempts: 0 }), RangeError);
   });
 
+  test('enqueueAll enqueues in order in one go and counts only new jobs', async (store) => {
+    const first = await store.jobs.enqueue({ kind: 'webhook', payload: 0, maxAttempts: 1, idempotencyKey: 'k0' });
+    const created = await store.jobs.enqueueAll([
+      { kind: 'webhook', payload: 1, maxAttempts: 1, idempotencyKey: 'k1' },
+      { kind: 'webhook', payload: 'again', maxAttempts: 1, idempotencyKey: 'k0' },
+      { kind: 'scan', payload: 2, maxAttempts: 1, idempotencyKey: 'k2' },
+    ]);
+    assert.equal(created, 2);
+    const jobs = (await store.jobs.list({ limit: 10 })).reverse();
+    assert.deepEqual(jobs.map((job) => [job.payload, job.idempotencyKey]), [[0, 'k0'], [1, 'k1'], [2, 'k2']]);
+    assert.equal(jobs[0]?.id, first.id);
+    assert.equal(await store.jobs.enqueueAll([]), 0);
+  });
+
+  test('dueKinds names the kinds a claim could take now: due, or running on a lease that ran out', async (store) => {
+    await store.jobs.enqueue({ kind: 'later', payload: null, maxAttempts: 1, runAt: new Date(Date.now() + 3_600_000) });
+    await store.jobs.enqueue({ kind: 'now', payload: null, maxAttempts: 1 });
+    await store.jobs.enqueue({ kind: 'stuck', payload: null, maxAttempts: 2 });
+    assert.equal((await store.jobs.claim('stuck', 'node-a', 1, 1)).length, 1);
+    await sleep(5);
+    await store.jobs.enqueue({ kind: 'held', payload: null, maxAttempts: 1 });
+    assert.equal((await store.jobs.claim('held', 'node-a', LEASE_MS, 1)).length, 1);
+    assert.deepEqual([...(await store.jobs.dueKinds(['later', 'now', 'stuck', 'held', 'none']))].sort(), ['now', 'stuck']);
+    assert.deepEqual([...(await store.jobs.dueKinds(['later']))], []);
+    assert.deepEqual([...(await store.jobs.dueKinds([]))], []);
+  });
+
   test('claim takes due jobs of its kind, oldest due first, up to the limit, under a lease', async (store) => {
     const later = await store.jobs.enqueue({ kind: 'scan', payload: 'later', maxAttempts: 1, runAt: new Date(Date.now() + 3_600_000) });
     const newer = await store.jobs.enqueue({ kind: 'scan', payload: 'newer', maxAttempts: 1, runAt: past(1000) });
