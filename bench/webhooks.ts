@@ -2,7 +2,8 @@
  * The webhooks group (BENCH_ONLY=webhooks): what webhooks cost the requests they report, Berth
  * against itself (Distribution's notifications are an in-memory queue, not comparable):
  * - pushes of small images, one at a time, with no webhook and with one webhook on pushes
- *   (target: ≤ 5 % slower);
+ *   (target: ≤ 5 % slower), and — what lineage's background recording of each push costs —
+ *   with no webhook and lineage off;
  * - manifest GETs under load with no webhook and with 10 webhooks on pulls (target: ≤ 3 %);
  * - outbox-to-receiver latency on an idle registry: from a push's 201 to its delivery's arrival
  *   at a receiver on loopback, p50 and p99.
@@ -16,7 +17,7 @@ import { BENCH_ADMIN, startBerth, type ServerUnderTest } from './servers.js';
 import type { BenchSettings } from './settings.js';
 
 export interface WebhookFigures {
-  pushesPerSecond: { without: number; with: number; ratio: number };
+  pushesPerSecond: { without: number; with: number; ratio: number; withoutLineage: number; lineageRatio: number };
   pullsPerSecond: { without: number; with: number; ratio: number };
   deliveryLatencyMs: { p50: number; p99: number; samples: number };
 }
@@ -75,14 +76,15 @@ export async function runWebhookBench(options: { repoRoot: string; settings: Ben
   const start = (): Promise<ServerUnderTest> => startBerth(repoRoot, settings.logLevel, settings.berthNodeFlags, 'token', ENV);
   const plain = await start();
   const hooked = await start();
+  const bare = await startBerth(repoRoot, settings.logLevel, settings.berthNodeFlags, 'token', { ...ENV, BERTH_LINEAGE_ENABLED: 'false' });
   try {
-    const clients = { plain: new RegistryClient(plain.baseUrl, BENCH_ADMIN), hooked: new RegistryClient(hooked.baseUrl, BENCH_ADMIN) };
+    const clients = { plain: new RegistryClient(plain.baseUrl, BENCH_ADMIN), hooked: new RegistryClient(hooked.baseUrl, BENCH_ADMIN), bare: new RegistryClient(bare.baseUrl, BENCH_ADMIN) };
     console.log(`webhooks: Berth against itself; pushes one at a time for ${seconds} s and manifest GETs for ${seconds} s per round, ${rounds} alternating rounds`);
 
     await addWebhook(hooked, hook.url, ['push']);
-    const pushes = { plain: [] as number[], hooked: [] as number[] };
+    const pushes = { plain: [] as number[], hooked: [] as number[], bare: [] as number[] };
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? (['plain', 'hooked'] as const) : (['hooked', 'plain'] as const);
+      const order = round % 2 === 0 ? (['plain', 'hooked', 'bare'] as const) : (['bare', 'hooked', 'plain'] as const);
       for (const side of order) pushes[side].push(await pushRate(clients[side], `bench/push-${round}`, seconds * 1000));
     }
 
@@ -117,18 +119,26 @@ export async function runWebhookBench(options: { repoRoot: string; settings: Ben
 
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
     const figures: WebhookFigures = {
-      pushesPerSecond: { without: median(pushes.plain), with: median(pushes.hooked), ratio: median(pushes.hooked) / median(pushes.plain) },
+      pushesPerSecond: {
+        without: median(pushes.plain),
+        with: median(pushes.hooked),
+        ratio: median(pushes.hooked) / median(pushes.plain),
+        withoutLineage: median(pushes.bare),
+        lineageRatio: median(pushes.plain) / median(pushes.bare),
+      },
       pullsPerSecond: { without: median(pulls.plain), with: median(pulls.hooked), ratio: median(pulls.hooked) / median(pulls.plain) },
       deliveryLatencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)), samples: latencies.length },
     };
     const { pushesPerSecond: p, pullsPerSecond: g, deliveryLatencyMs: l } = figures;
     console.log(`  push: ${p.without.toFixed(1)}/s without a webhook, ${p.with.toFixed(1)}/s with one on pushes: ${(p.ratio * 100).toFixed(1)} % (target ≥ 95 %)`);
+    console.log(`  push: ${p.withoutLineage.toFixed(1)}/s with lineage off: lineage's recording costs pushes ${((1 - p.lineageRatio) * 100).toFixed(1)} %`);
     console.log(`  pull: ${g.without.toFixed(0)}/s without, ${g.with.toFixed(0)}/s with 10 webhooks on pulls: ${(g.ratio * 100).toFixed(1)} % (target ≥ 97 %)`);
     console.log(`  outbox to receiver on an idle registry: p50 ${l.p50} ms, p99 ${l.p99} ms (${l.samples} pushes; the dispatcher polls every events.dispatchIntervalMs, 250 ms)`);
     return figures;
   } finally {
     await plain.stop();
     await hooked.stop();
+    await bare.stop();
     await new Promise<void>((done) => hook.server.close(() => done()));
   }
 }
