@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, untar, type Descriptor } from './support/images.js';
 import { fetchBlob, fetchManifest } from './support/registry-api.js';
+import { buildahSandbox } from './support/buildah.js';
 import { missingTools, run, runResult, tempFolder, type RunResult } from './support/run.js';
 
 const skip = await missingTools('buildah');
@@ -52,12 +53,7 @@ describe('buildah against Berth', { skip, timeout: 300_000 }, () => {
   before(async () => {
     registry = await startRegistry();
     work = await tempFolder('buildah');
-    const folder = (name: string) => join(work.path, name);
-    for (const name of ['root', 'runroot', 'files']) await mkdir(folder(name), { recursive: true });
-    await writeFile(folder('storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${folder('root')}"\nrunroot = "${folder('runroot')}"\n`);
-    await writeFile(folder('registries.conf'), `unqualified-search-registries = []\n\n[[registry]]\nlocation = "${registry.host}"\ninsecure = true\n`);
-    env = { CONTAINERS_STORAGE_CONF: folder('storage.conf'), CONTAINERS_REGISTRIES_CONF: folder('registries.conf') };
-    globals = ['--root', folder('root'), '--runroot', folder('runroot'), '--storage-driver', 'vfs'];
+    ({ env, globals } = await buildahSandbox(work.path, registry.host));
     await buildFromScratch('localhost/berth-e2e/app:arm64', 'arm64', 'buildah.txt', `arm64 ${nonce}\n`);
     await buildFromScratch('localhost/berth-e2e/app:amd64', 'amd64', 'buildah.txt', `amd64 ${nonce}\n`);
   });

@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, ADMIN_PASSWORD, api, assertStatus, startApiRegistry } from '../api/support.js';
 import { jobsDone } from '../lineage/support.js';
 import type { TestRegistry } from '../support/registry.js';
 import { FAST } from '../webhooks/support.js';
+import { buildahSandbox } from './support/buildah.js';
 import { missingTools, run, tempFolder } from './support/run.js';
 
 const skip = await missingTools('buildah');
@@ -48,12 +49,7 @@ describe('lineage of images buildah builds', { skip, timeout: 300_000 }, () => {
   before(async () => {
     registry = await startApiRegistry({ ...FAST, BERTH_LINEAGE_DEBOUNCE_SECONDS: '1' });
     work = await tempFolder('lineage-buildah');
-    const folder = (name: string) => join(work.path, name);
-    for (const name of ['root', 'runroot', 'files']) await mkdir(folder(name), { recursive: true });
-    await writeFile(folder('storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${folder('root')}"\nrunroot = "${folder('runroot')}"\n`);
-    await writeFile(folder('registries.conf'), `unqualified-search-registries = []\n\n[[registry]]\nlocation = "${registry.host}"\ninsecure = true\n`);
-    env = { CONTAINERS_STORAGE_CONF: folder('storage.conf'), CONTAINERS_REGISTRIES_CONF: folder('registries.conf') };
-    globals = ['--root', folder('root'), '--runroot', folder('runroot'), '--storage-driver', 'vfs'];
+    ({ env, globals } = await buildahSandbox(work.path, registry.host));
     await buildAndPush('scratch', 'os.txt', remote('base/os:1'));
     await buildAndPush(`${registry.host}/base/os:1`, 'app.txt', remote('team/app:v1'));
     await jobsDone(registry, ['lineage.record']);
