@@ -1,6 +1,7 @@
 /**
  * A webhook receiver on loopback for the tests: it records every request and answers as the test
- * says — 200, a status of its choice, never (a hung receiver), or an endless body.
+ * says — 200, a status of its choice, never (a hung receiver), an endless body, or what a function
+ * of the request decides (an imitation of a CI system's API).
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,8 +15,15 @@ export interface ReceivedRequest {
   answered?: ReceiverMode;
 }
 
-/** How the receiver answers: a status, 'hang' (never), or 'flood' (200 and a body that never ends). */
-export type ReceiverMode = number | 'hang' | 'flood';
+/** An answer decided from the request. */
+export interface ReceiverAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** How the receiver answers: a status, 'hang' (never), 'flood' (200 and a body that never ends), or a function of the request. */
+export type ReceiverMode = number | 'hang' | 'flood' | ((request: ReceivedRequest) => ReceiverAnswer);
 
 export class WebhookReceiver {
   readonly received: ReceivedRequest[] = [];
@@ -57,6 +65,11 @@ export class WebhookReceiver {
       };
       res.on('close', () => undefined);
       pump();
+      return;
+    }
+    if (typeof mode === 'function') {
+      const answer = mode(request);
+      res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
       return;
     }
     res.writeHead(mode, { 'Content-Type': 'text/plain' }).end(`answered ${mode}`);

@@ -1,10 +1,14 @@
 /**
  * `berth webhook create|list|show|deliveries|test|redeliver|enable|disable|delete`: webhooks
- * through the admin API (/api/v1/webhooks) of the server of `berth login`.
+ * through the admin API (/api/v1/webhooks) of the server of `berth login`. `berth trigger
+ * create|list`: rebuild triggers, which are webhooks of base.moved for one repository in a CI
+ * system's format; the other `berth webhook` commands manage them too.
  */
 import type { Command } from 'commander';
+import { usageError } from '../../cli/cli-error.js';
 import { listCell, note, printFields, printJson, printTable, say, when } from '../../cli/output.js';
 import { positiveInteger } from '../../cli/option-parsers.js';
+import { readStdin } from '../../cli/password-input.js';
 import { openSession, withServerOption, type ServerOption } from '../../cli/stored-login.js';
 
 interface Webhook {
@@ -14,6 +18,7 @@ interface Webhook {
   format: string;
   events: string[];
   repository: string | null;
+  options: { ref?: string; eventType?: string };
   enabled: boolean;
   disabledReason: string | null;
   hasAuthorization: boolean;
@@ -60,6 +65,7 @@ function printWebhook(hook: Webhook): void {
     ['format', hook.format],
     ['events', listCell(hook.events)],
     ['repository', hook.repository ?? '-'],
+    ...Object.entries(hook.options).map(([name, value]): [string, string] => [name === 'eventType' ? 'event type' : name, value]),
     ['enabled', hook.enabled ? 'yes' : `no${hook.disabledReason ? ` (${hook.disabledReason})` : ''}`],
     ['authorization', hook.hasAuthorization ? 'set (not shown)' : '-'],
     ['created', `${when(hook.createdAt)} by ${hook.createdBy}`],
@@ -161,6 +167,84 @@ async function remove(id: number, options: ServerOption): Promise<void> {
   say(`webhook ${id} is deleted`);
 }
 
+interface TriggerOptions extends ServerOption {
+  kind: string;
+  url: string;
+  namespace?: string;
+  credentialStdin?: boolean;
+  ref?: string;
+  eventType?: string;
+  json?: boolean;
+}
+
+/** The glob that matches `name` only: picomatch's metacharacters escaped (OCI names have none, but a glob is a glob). */
+export function exactGlob(name: string): string {
+  return name.replace(/[\\*?[\]{}()!+@|^$]/g, '\\$&');
+}
+
+async function createTrigger(repository: string, options: TriggerOptions): Promise<void> {
+  let credential: string | undefined;
+  if (options.credentialStdin) {
+    credential = (await readStdin()).replace(/\r?\n$/, '');
+    if (credential === '' || /[\r\n]/.test(credential)) throw usageError('--credential-stdin: give the credential on one line of stdin');
+  }
+  // The server's namespaces are auth.namespaces.depth components deep (1 unless configured): it
+  // refuses a repository outside the namespace named, so a wrong guess is an error, never a silent trigger.
+  const namespace = options.namespace ?? (repository.includes('/') ? repository.split('/')[0] : 'library');
+  const { api } = await openSession(options.server);
+  const json = {
+    url: options.url,
+    events: ['base.moved'],
+    namespace,
+    repository: exactGlob(repository),
+    format: options.kind,
+    ...(credential === undefined ? {} : { authorization: credential }),
+    ...(options.ref === undefined && options.eventType === undefined ? {} : { options: { ...(options.ref === undefined ? {} : { ref: options.ref }), ...(options.eventType === undefined ? {} : { eventType: options.eventType }) } }),
+  };
+  const hook = await api.post<Webhook>('/webhooks', { json });
+  if (options.json) return printJson(hook);
+  printWebhook(hook);
+  if (hook.secret) say(`secret:         ${hook.secret}`);
+  note(`Deliveries: berth webhook deliveries ${hook.id}; a test run: berth webhook test ${hook.id}.`);
+}
+
+/** A rebuild trigger: a webhook of base.moved and nothing else. */
+const isTrigger = (hook: Webhook): boolean => hook.events.length === 1 && hook.events[0] === 'base.moved';
+
+async function listTriggers(options: JsonOption): Promise<void> {
+  const { api } = await openSession(options.server);
+  const triggers = (await api.get<{ webhooks: Webhook[] }>('/webhooks')).webhooks.filter(isTrigger);
+  if (options.json) return printJson({ triggers });
+  printTable(
+    triggers,
+    [
+      { heading: 'ID', value: (hook) => String(hook.id) },
+      { heading: 'REPOSITORY', value: (hook) => hook.repository ?? (hook.namespace === null ? '*' : `${hook.namespace}/**`) },
+      { heading: 'KIND', value: (hook) => hook.format },
+      { heading: 'URL', value: (hook) => hook.url },
+      { heading: 'REF', value: (hook) => hook.options.ref ?? '-' },
+      { heading: 'ENABLED', value: (hook) => (hook.enabled ? 'yes' : 'no') },
+    ],
+    'no triggers',
+  );
+}
+
+/** Registers `berth trigger`. */
+export function registerTriggers(program: Command): void {
+  const trigger = program.command('trigger').description('rebuild triggers: start a CI build when a base image a repository is built on moves').exitOverride();
+  withServerOption(trigger.command('create').description("start a build of REPOSITORY's CI pipeline when its base image moves"))
+    .argument('<repository>', 'the repository whose images are rebuilt (e.g. team/app)')
+    .requiredOption('--kind <kind>', 'github, gitlab, jenkins, azure-pipelines or generic (plain JSON)')
+    .requiredOption('--url <url>', 'the CI API endpoint: …/repos/OWNER/REPO/dispatches, …/api/v4/projects/ID/trigger/pipeline, …/job/NAME/buildWithParameters, …/_apis/pipelines/ID/runs?api-version=7.1')
+    .option('--credential-stdin', 'read the credential from stdin: a GitHub token, a GitLab trigger token, Jenkins user:apitoken, an Azure DevOps PAT')
+    .option('--ref <ref>', 'the branch to build (gitlab: required; azure-pipelines: optional)')
+    .option('--event-type <name>', 'the repository_dispatch event_type (github; default berth-base-image-moved)')
+    .option('--namespace <ns>', "the repository's namespace (default: its first path component)")
+    .option('--json', 'print JSON')
+    .action(createTrigger);
+  withServerOption(trigger.command('list').description('list the rebuild triggers you manage')).option('--json', 'print JSON').action(listTriggers);
+}
+
 /** Registers `berth webhook`. */
 export function registerWebhooks(program: Command): void {
   const webhook = program.command('webhook').description('webhooks: deliveries of registry events to receivers (CI/CD, chat, scanners)').exitOverride();
@@ -169,7 +253,7 @@ export function registerWebhooks(program: Command): void {
     .requiredOption('--events <names>', 'comma-separated: push, pull, delete, tag, upload, quota, gc, lifecycle, readonly, all, or event types')
     .option('--namespace <ns>', "the namespace whose events it receives (default: system-wide, admins only)")
     .option('--repository <glob>', 'only repositories matching this glob (* within a segment, ** across)')
-    .option('--format <format>', 'cloudevents (default), cloudevents-binary, distribution, harbor or dockerhub')
+    .option('--format <format>', 'cloudevents (default), cloudevents-binary, distribution, harbor, dockerhub or generic (CI formats: berth trigger create)')
     .option('--secret <whsec>', 'a Standard Webhooks secret (whsec_…); default: one is generated and shown once')
     .option('--authorization <value>', 'a static Authorization header value sent with every delivery')
     .option('--json', 'print JSON')

@@ -57,10 +57,11 @@ export async function deliver(deps: DeliveryDeps, hook: SealedWebhook, payload: 
     return;
   }
   if (deps.sealer === undefined) throw new Error('webhook secrets cannot be opened on this node: set auth.keyEncryptionKey');
-  const rendered = render(hook.format, event, deps.render);
   const secret = deps.sealer.open(secretName(hook.id), hook.sealedSecret);
-  const authorization = hook.sealedAuthorization === undefined ? undefined : deps.sealer.open(authorizationName(hook.id), hook.sealedAuthorization);
-  const headers = { ...rendered.headers, ...signatureHeaders(secret, messageId(payload), rendered.body), ...(authorization === undefined ? {} : { Authorization: authorization }) };
+  const credential = hook.sealedAuthorization === undefined ? undefined : deps.sealer.open(authorizationName(hook.id), hook.sealedAuthorization);
+  const rendered = render(hook.format, event, deps.render, { options: hook.options, ...(credential === undefined ? {} : { credential }) });
+  // Signed on every format: CI APIs ignore the headers, and a proxy in front of one may check them.
+  const headers = { ...rendered.headers, ...signatureHeaders(secret, messageId(payload), rendered.body) };
   const started = performance.now();
   let result;
   try {

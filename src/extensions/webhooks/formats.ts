@@ -11,13 +11,21 @@
  * - harbor: Harbor's default webhook payload (PUSH_ARTIFACT, PULL_ARTIFACT, DELETE_ARTIFACT,
  *   DELETE_REPOSITORY, CREATE_TAG, DELETE_TAG, QUOTA_WARNING, QUOTA_EXCEED, TAG_RETENTION).
  * - dockerhub: Docker Hub's push payload (pushes only).
+ * - generic: the event as the API shows it (`eventJson`), as application/json; every event type.
+ * - github, gitlab, jenkins, azure-pipelines: rebuild triggers, the request that starts a build on
+ *   that CI system (trigger-formats.ts); base.moved only.
+ *
+ * The webhook's credential goes where its format's receiver wants it: the trigger formats put it
+ * where their CI API takes it; the others send it verbatim as the Authorization header.
  *
  * A format carries only the event types it has a shape for; creating a webhook that asks for
  * others is refused, so no event is ever dropped silently.
  */
 import { CloudEvent, HTTP } from 'cloudevents';
 import { eventJson, type EventRecord, type EventType } from '../../events/event.js';
-import type { WebhookFormat } from './webhook-store.js';
+import { renderTrigger } from './trigger-formats.js';
+import { isTriggerFormat, type TriggerFormat } from './trigger-options.js';
+import type { WebhookFormat, WebhookOptions } from './webhook-store.js';
 
 /** What a format needs beyond the event. */
 export interface RenderContext {
@@ -25,6 +33,12 @@ export interface RenderContext {
   registryUrl?: string;
   /** The repository's namespace (the registry's one mapping). */
   namespaceOf(repository: string): string;
+}
+
+/** The webhook's own part of a request: its opened credential and its options. */
+export interface WebhookSpecifics {
+  credential?: string;
+  options: WebhookOptions;
 }
 
 export interface Rendered {
@@ -63,13 +77,27 @@ export function carriedTypes(format: WebhookFormat): readonly EventType[] | unde
       return Object.keys(HARBOR_TYPES) as EventType[];
     case 'dockerhub':
       return ['manifest.pushed'];
+    case 'github':
+    case 'gitlab':
+    case 'jenkins':
+    case 'azure-pipelines':
+      return ['base.moved'];
     default:
       return undefined;
   }
 }
 
-/** The request body and content headers of `event` in `format`. */
-export function render(format: WebhookFormat, event: EventRecord, context: RenderContext): Rendered {
+/** The request body and headers (content, credential) of `event` in `format`. */
+export function render(format: WebhookFormat, event: EventRecord, context: RenderContext, specifics: WebhookSpecifics = { options: {} }): Rendered {
+  if (isTriggerFormat(format)) {
+    const registryHost = host(context);
+    return renderTrigger(format, { event, options: specifics.options, ...(registryHost ? { registryHost } : {}), ...(specifics.credential === undefined ? {} : { credential: specifics.credential }) });
+  }
+  const rendered = renderPayload(format, event, context);
+  return specifics.credential === undefined ? rendered : { ...rendered, headers: { ...rendered.headers, Authorization: specifics.credential } };
+}
+
+function renderPayload(format: Exclude<WebhookFormat, TriggerFormat>, event: EventRecord, context: RenderContext): Rendered {
   switch (format) {
     case 'cloudevents':
     case 'cloudevents-binary': {
@@ -91,6 +119,8 @@ export function render(format: WebhookFormat, event: EventRecord, context: Rende
       return { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(harborPayload(event, context)) };
     case 'dockerhub':
       return { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(dockerHubPayload(event, context)) };
+    case 'generic':
+      return { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(eventJson(event)) };
   }
 }
 

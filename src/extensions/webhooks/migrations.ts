@@ -1,6 +1,7 @@
 /**
  * The webhooks extension's tables (`webhooks/0001-…`, extensions/extension.ts): the webhooks, and
- * the log of their deliveries (one row per attempt, the newest `webhooks.deliveriesKept` kept).
+ * the log of their deliveries (one row per attempt, the newest `webhooks.deliveriesKept` kept);
+ * `webhooks/0002-…` adds the options of rebuild-trigger formats (a ref, an event type).
  */
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import type { ExtraMigrations } from '../../metadata/migrations/index.js';
@@ -50,5 +51,11 @@ export const webhookMigrations: ExtraMigrations = (dialect) => {
       await db.schema.createIndex('webhook_deliveries_webhook').ifNotExists().on('webhook_deliveries').columns(['webhook_id', 'id']).execute();
     },
   };
-  return { 'webhooks/0001-webhooks': initial };
+  // A nullable column with no default: SQLite and PostgreSQL both add it without rewriting rows.
+  const options: Migration = {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('webhooks').addColumn('options', 'text').execute();
+    },
+  };
+  return { 'webhooks/0001-webhooks': initial, 'webhooks/0002-trigger-options': options };
 };

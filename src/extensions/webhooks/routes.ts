@@ -2,10 +2,16 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events/event.js';
 import { routesFor, type AnyApiRoute } from '../admin-route.js';
+import { DEFAULT_GITHUB_EVENT_TYPE } from './trigger-formats.js';
 import type { WebhookAdmin } from './webhook-admin.js';
 import { WEBHOOK_FORMATS, type DeliveryRecord, type WebhookRecord } from './webhook-store.js';
 
 const dateTime = z.iso.datetime({ offset: true });
+
+const optionsSchema = z.object({
+  ref: z.string().optional().describe('gitlab (required), azure-pipelines (optional): the branch or ref to build'),
+  eventType: z.string().optional().describe(`github: the repository_dispatch event_type (default ${DEFAULT_GITHUB_EVENT_TYPE})`),
+});
 
 const webhookSchema = z.object({
   id: z.int(),
@@ -14,9 +20,10 @@ const webhookSchema = z.object({
   format: z.enum(WEBHOOK_FORMATS),
   events: z.array(z.enum(EVENT_TYPES)),
   repository: z.string().nullable().describe('Only repositories matching this glob (* within a path segment, ** across)'),
+  options: optionsSchema.describe("A rebuild trigger's options ({} for other formats)"),
   enabled: z.boolean(),
   disabledReason: z.string().nullable().describe('Why deliveries stopped (a receiver that answered 410 Gone)'),
-  hasAuthorization: z.boolean().describe('Whether a static Authorization header is sent (it is never shown)'),
+  hasAuthorization: z.boolean().describe('Whether a credential is stored: the Authorization header, or a trigger format’s CI credential (it is never shown)'),
   createdBy: z.string(),
   createdAt: dateTime,
   updatedAt: dateTime,
@@ -46,6 +53,7 @@ function webhookJson(hook: WebhookRecord): z.input<typeof webhookSchema> {
     format: hook.format,
     events: hook.events,
     repository: hook.repositoryGlob ?? null,
+    options: hook.options,
     enabled: hook.enabled,
     disabledReason: hook.disabledReason ?? null,
     hasAuthorization: hook.hasAuthorization,
@@ -84,7 +92,19 @@ const createSchema = z.strictObject({
   repository: z.string().min(1).max(255).optional().describe('A glob of repository names'),
   format: z.string().min(1).max(64).optional().describe(`One of ${WEBHOOK_FORMATS.join(', ')} (default cloudevents)`),
   secret: z.string().min(1).max(200).optional().describe('A Standard Webhooks secret (whsec_…); absent: one is generated and returned once'),
-  authorization: z.string().min(1).max(4096).optional().describe('A static Authorization header value sent with every delivery (stored encrypted, never shown)'),
+  authorization: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('Stored encrypted, never shown. For most formats the Authorization header value sent with every delivery; for a rebuild trigger its CI credential, placed where that API wants it: github a token (Bearer), gitlab the trigger token (the body’s token), jenkins user:apitoken (Basic), azure-pipelines a PAT (Basic, empty user). Required for those four.'),
+  options: z
+    .strictObject({
+      ref: z.string().min(1).max(255).optional(),
+      eventType: z.string().min(1).max(100).optional(),
+    })
+    .optional()
+    .describe('Rebuild trigger options: ref (gitlab, required; azure-pipelines), eventType (github). Another format given one is refused.'),
 });
 
 const defineRoute = routesFor<{ extension: WebhookAdmin }>();

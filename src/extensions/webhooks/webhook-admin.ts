@@ -2,7 +2,9 @@
  * The webhooks behind the admin API and CLI. A namespace's webhooks are its owners' (and admins');
  * system-wide ones, which see every namespace's events, are admins' only. Bad input is refused
  * with a clear error and nothing stored: an unknown event name, a format that can't carry an asked
- * event, a malformed or private URL (unless webhooks.allowPrivateTargets), a malformed secret.
+ * event, a malformed or private URL (unless webhooks.allowPrivateTargets), a malformed secret, an
+ * option the format doesn't take, a rebuild trigger without its credential, an exact repository
+ * outside the webhook's namespace (it would never fire).
  * Secrets are sealed before they are stored and never returned; a generated one is returned once,
  * in the answer that created it. Every change is audited.
  */
@@ -22,7 +24,8 @@ import { carriedTypes } from './formats.js';
 import type { WebhookSettings } from './settings.js';
 import { checkSecret, generateSecret } from './signing.js';
 import { checkTargetUrl, privateRange, TargetRefused } from './target-guard.js';
-import { WEBHOOK_FORMATS, type DeliveryRecord, type WebhookFormat, type WebhookRecord, type WebhookStore } from './webhook-store.js';
+import { checkTriggerInput } from './trigger-options.js';
+import { WEBHOOK_FORMATS, type DeliveryRecord, type WebhookFormat, type WebhookOptions, type WebhookRecord, type WebhookStore } from './webhook-store.js';
 
 /** What `create` takes, as the API and the CLI give it. */
 export interface WebhookInput {
@@ -33,7 +36,9 @@ export interface WebhookInput {
   repository?: string;
   format?: string;
   secret?: string;
+  /** The Authorization header value; for a trigger format, its CI credential (trigger-options.ts). */
   authorization?: string;
+  options?: WebhookOptions;
 }
 
 export interface WebhookAdminDeps {
@@ -60,7 +65,7 @@ export class WebhookAdmin {
     const format = checkFormat(input.format ?? 'cloudevents');
     const events = checkEvents(input.events, format);
     if (namespace !== undefined && !(await this.deps.store.namespaces.get(namespace))) throw new ManagementError('not_found', `there is no namespace "${namespace}"`);
-    if (input.repository !== undefined) checkGlob(input.repository);
+    if (input.repository !== undefined) this.checkRepository(input.repository, namespace);
     const url = await this.checkUrl(input.url);
     if (input.secret !== undefined) {
       try {
@@ -70,6 +75,8 @@ export class WebhookAdmin {
       }
     }
     if (input.authorization !== undefined && (input.authorization.trim() === '' || /[\r\n]/.test(input.authorization))) throw invalid('authorization', 'an Authorization header value is one non-empty line');
+    const options = input.options ?? {};
+    checkTriggerInput(format, options, input.authorization);
     const sealer = this.deps.secrets.sealer;
     if (sealer === undefined) throw new ManagementError('conflict', `webhooks cannot be created: ${this.deps.secrets.missing}`);
     const secret = input.secret ?? generateSecret();
@@ -80,6 +87,7 @@ export class WebhookAdmin {
       format,
       events,
       ...(input.repository === undefined ? {} : { repositoryGlob: input.repository }),
+      options,
       createdBy: principalName(by.principal),
     }, (id) => ({ sealedSecret: sealer.seal(secretName(id), secret), ...(input.authorization === undefined ? {} : { sealedAuthorization: sealer.seal(authorizationName(id), input.authorization) }) }));
     this.log.success(by, 'webhook.create', String(created.id), { url: created.url, namespace: namespace ?? null, events, format });
@@ -152,6 +160,15 @@ export class WebhookAdmin {
     const [event] = delivery.eventId === undefined ? [] : await this.deps.store.events.list({ after: delivery.eventId - 1, limit: 1 });
     if (!event || event.id !== delivery.eventId) throw new ManagementError('conflict', `the event of delivery ${delivery.id} is no longer kept (events.retentionDays, jobs.retentionDays)`);
     return deliveryPayload(delivery.webhookId, event);
+  }
+
+  /** A glob; when it names one repository exactly, one of the webhook's namespace (or it would never match). */
+  private checkRepository(glob: string, namespace: string | undefined): void {
+    checkGlob(glob);
+    if (namespace === undefined || picomatch.scan(glob).isGlob) return;
+    const name = glob.replace(/\\(.)/g, '$1');
+    const owner = this.deps.access.namespaceOf(name);
+    if (owner !== namespace) throw invalid('repository', `${name} belongs to namespace "${owner}", not "${namespace}": the webhook would never fire`);
   }
 
   private async checkUrl(text: string): Promise<URL> {

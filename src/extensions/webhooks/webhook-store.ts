@@ -7,9 +7,17 @@ import type { Generated, Selectable } from 'kysely';
 import type { EventType } from '../../events/event.js';
 import type { ExtensionDatabase } from '../../metadata/extension-database.js';
 
-/** The payload formats a webhook can send (formats.ts). */
-export const WEBHOOK_FORMATS = ['cloudevents', 'cloudevents-binary', 'distribution', 'harbor', 'dockerhub'] as const;
+/** The payload formats a webhook can send (formats.ts); the CI ones are rebuild triggers (trigger-formats.ts). */
+export const WEBHOOK_FORMATS = ['cloudevents', 'cloudevents-binary', 'distribution', 'harbor', 'dockerhub', 'generic', 'github', 'gitlab', 'jenkins', 'azure-pipelines'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/** Per-webhook settings of a trigger format (trigger-options.ts says which format takes which). */
+export interface WebhookOptions {
+  /** The branch or ref to build (gitlab: required; azure-pipelines: optional). */
+  ref?: string;
+  /** The repository_dispatch event_type (github). */
+  eventType?: string;
+}
 
 interface WebhooksTable {
   id: Generated<number>;
@@ -20,6 +28,8 @@ interface WebhooksTable {
   repository_glob: string | null;
   secret: string;
   authorization: string | null;
+  /** JSON of WebhookOptions; null when there are none (migration 0002). */
+  options: string | null;
   enabled: number;
   disabled_reason: string | null;
   created_by: string;
@@ -58,9 +68,11 @@ export interface WebhookRecord {
   events: EventType[];
   /** Only repositories matching this glob (`*` within a segment, `**` across). */
   repositoryGlob?: string;
+  options: WebhookOptions;
   enabled: boolean;
   /** Why it stopped (a receiver that answered 410 Gone). */
   disabledReason?: string;
+  /** Whether a credential is stored (the Authorization header value, or where a trigger format puts it). */
   hasAuthorization: boolean;
   createdBy: string;
   createdAt: Date;
@@ -79,6 +91,7 @@ export interface NewWebhook {
   format: WebhookFormat;
   events: EventType[];
   repositoryGlob?: string;
+  options: WebhookOptions;
   sealedSecret: string;
   sealedAuthorization?: string;
   createdBy: string;
@@ -129,6 +142,7 @@ export class WebhookStore {
           repository_glob: input.repositoryGlob ?? null,
           secret: '',
           authorization: null,
+          options: Object.keys(input.options).length === 0 ? null : JSON.stringify(input.options),
           enabled: 1,
           disabled_reason: null,
           created_by: input.createdBy,
@@ -244,6 +258,7 @@ function toRecord(row: Selectable<WebhooksTable>): WebhookRecord {
     format: row.format as WebhookFormat,
     events: JSON.parse(row.events) as EventType[],
     ...(row.repository_glob === null ? {} : { repositoryGlob: row.repository_glob }),
+    options: row.options === null ? {} : (JSON.parse(row.options) as WebhookOptions),
     enabled: Number(row.enabled) === 1,
     ...(row.disabled_reason === null ? {} : { disabledReason: row.disabled_reason }),
     hasAuthorization: row.authorization !== null,
