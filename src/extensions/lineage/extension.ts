@@ -1,10 +1,13 @@
 /**
  * Base-image lineage as an extension: each pushed image's base (annotated, else inferred from
  * its layer chain) recorded by jobs off the push path, answered through `berth image
- * base|dependents` and the API, and moves of base tags turned into `base.moved` events — what
+ * base|dependents` and the API (images stored before it was enabled are walked by a backfill
+ * task), and moves of base tags turned into `base.moved` events — what
  * rebuild triggers (webhooks in a CI system's format) deliver to the dependents' pipelines.
  */
+import { Exclusive } from '../../cluster/exclusive.js';
 import type { ExtensionModule } from '../extension.js';
+import { backfillTask } from './backfill.js';
 import { baseMoveHandler, baseMoveSubscription } from './base-moves.js';
 import { Lineage } from './lineage.js';
 import { LineageStore, type LineageTables } from './lineage-store.js';
@@ -27,9 +30,10 @@ export const lineageExtension = {
     const recorder = new LineageRecorder({ store, blobs: services.blobs, lineage });
     const queries = new Lineage({ store, access, lineage, recorder });
     const debounceMs = slice.debounceSeconds * 1000;
+    const backfill = backfillTask({ store, lineage, recorder }, new Exclusive(store.leases), slice.backfillIntervalSeconds * 1000, context.logger);
     return {
       services: queries,
-      tasks: [],
+      tasks: slice.backfillIntervalSeconds > 0 ? [backfill] : [],
       jobs: [...recordHandlers(recorder, lineage), baseMoveHandler({ store, events: store.events, lineage, queries, debounceMs }) as never],
       subscriptions: [recordSubscription(), baseMoveSubscription(debounceMs)],
     };

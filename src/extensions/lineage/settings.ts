@@ -11,6 +11,9 @@ export const lineageSettings = z
     debounceSeconds: nonNegativeInt
       .default(60)
       .describe('How long a moved base tag must stay put before its dependents hear of it: moves of one tag within this window (a multi-platform push, a retag) make one `base.moved` per dependent repository, with the first old and the last new digest.'),
+    backfillIntervalSeconds: nonNegativeInt
+      .default(10)
+      .describe('How often a node records lineage for a further page of the images stored before lineage was enabled, until every one is recorded (0: never; images are then recorded only when pushed or asked about).'),
   })
   .strict()
   .prefault({});
