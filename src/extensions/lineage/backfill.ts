@@ -32,10 +32,18 @@ export interface BackfillReport {
 
 type Place = { done: true } | { after?: string };
 
+async function placeOf(store: MetadataStore): Promise<Place> {
+  const setting = await store.settings.get(BACKFILL_SETTING);
+  return setting ? (JSON.parse(setting.value) as Place) : {};
+}
+
+async function walkDone(store: MetadataStore): Promise<boolean> {
+  return 'done' in (await placeOf(store));
+}
+
 /** One step of the walk: the next page of repositories. */
 export async function backfillStep(deps: BackfillDeps, perRun = REPOSITORIES_PER_RUN): Promise<BackfillReport> {
-  const setting = await deps.store.settings.get(BACKFILL_SETTING);
-  const place = setting ? (JSON.parse(setting.value) as Place) : {};
+  const place = await placeOf(deps.store);
   if ('done' in place) return { done: true, repositories: 0, recorded: 0 };
   const repositories = await deps.store.repositories.list({ limit: perRun, ...(place.after ? { after: place.after } : {}) });
   let recorded = 0;
@@ -67,7 +75,8 @@ export function backfillTask(deps: BackfillDeps, exclusive: Exclusive, intervalM
   return {
     name: 'lineage-backfill',
     intervalMs,
-    run: () => exclusive.run('lineage.backfill', () => backfillStep(deps)),
+    // Once the walk is through, a run is this one read: no lease is taken.
+    run: async () => ((await walkDone(deps.store)) ? { done: true, repositories: 0, recorded: 0 } : exclusive.run('lineage.backfill', () => backfillStep(deps))),
     done: (report) => {
       if (report.repositories > 0) logger.info({ lineageBackfill: report }, report.done ? 'lineage recorded for every stored image' : 'lineage recorded for stored images (continuing)');
     },
