@@ -8,7 +8,7 @@
  * loop forever. Only the lease holder may complete, fail or renew a job: a node that lost its
  * lease (it paused past the expiry and another node took the job) changes nothing.
  */
-import { type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, JobsTable } from './schema.js';
 
 /** queued → running → done | queued (retry) | dead; queued or running → cancelled. */
@@ -102,6 +102,13 @@ export interface JobStore {
   list(query: JobQuery): Promise<JobRecord[]>;
 }
 
+/**
+ * "The job is unfinished", written as the partial indexes of migration 0015 name it, with literal
+ * values: a planner can prove a partial index applies only from the query's text (SQLite never
+ * from a bound parameter, PostgreSQL not in a generic plan).
+ */
+const isOpen = (table: 'jobs' | 'earlier') => sql<boolean>`${sql.ref(`${table}.state`)} in ('queued', 'running')`;
+
 /** Longest stored error text: the first lines of a stack are what an operator reads. */
 const ERROR_LIMIT = 2000;
 
@@ -174,6 +181,8 @@ export class KyselyJobStore implements JobStore {
         .selectFrom('jobs')
         .select('id')
         .where('kind', '=', kind)
+        // The partial index of unfinished jobs (migration 0015): finished ones are never read.
+        .where(isOpen('jobs'))
         .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)])]))
         // A grouped job waits for the earlier unfinished jobs of its group. On PostgreSQL, another
         // claimer's uncommitted claim of the group's head still reads as queued here: also waiting.
@@ -187,7 +196,7 @@ export class KyselyJobStore implements JobStore {
                   .select('earlier.id')
                   .whereRef('earlier.group_key', '=', 'jobs.group_key')
                   .whereRef('earlier.id', '<', 'jobs.id')
-                  .where('earlier.state', 'in', ['queued', 'running']),
+                  .where(isOpen('earlier')),
               ),
             ),
           ]),
@@ -220,6 +229,7 @@ export class KyselyJobStore implements JobStore {
       .select('kind')
       .distinct()
       .where('kind', 'in', [...kinds])
+      .where(isOpen('jobs'))
       .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)])]))
       .execute();
     return new Set(rows.map((row) => row.kind));

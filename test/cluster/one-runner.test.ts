@@ -30,7 +30,7 @@ describe('several nodes on one PostgreSQL', { timeout: 60_000 }, () => {
         const { rows } = await client.query<{ name: string; count: string }>(`select name, count(*) as count from "${schema}".kysely_migration group by name order by name`);
         assert.ok(rows.length >= 8, `migrations recorded: ${rows.map((row) => row.name).join(', ')}`);
         assert.ok(rows.every((row) => row.count === '1'));
-        assert.equal(rows.at(-1)?.name, '0014-job-groups');
+        assert.equal(rows.at(-1)?.name, '0015-open-job-indexes');
       } finally {
         await client.end();
       }

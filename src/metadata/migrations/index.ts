@@ -19,6 +19,7 @@ import { uploadLimitsMigration } from './0011-upload-limits.js';
 import { jobsMigration } from './0012-jobs.js';
 import { eventsMigration } from './0013-events.js';
 import { jobGroupsMigration } from './0014-job-groups.js';
+import { openJobIndexesMigration } from './0015-open-job-indexes.js';
 
 /**
  * An extension's own migrations (extensions/extension.ts), by name. Their names start with the
@@ -47,6 +48,7 @@ function migrationProvider(dialect: MetadataDialect, extra?: ExtraMigrations): M
         '0012-jobs': jobsMigration(dialect),
         '0013-events': eventsMigration(dialect),
         '0014-job-groups': jobGroupsMigration(dialect),
+        '0015-open-job-indexes': openJobIndexesMigration,
       };
     },
   };
