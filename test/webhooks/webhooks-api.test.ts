@@ -266,3 +266,22 @@ describe('webhooks to private addresses', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('the delivery log', { timeout: 60_000 }, () => {
+  it('keeps the newest webhooks.deliveriesKept entries of each webhook', async () => {
+    const registry = await startApiRegistry({ ...FAST, BERTH_WEBHOOKS_DELIVERIES_KEPT: '3' });
+    const receiver = await WebhookReceiver.start();
+    try {
+      const hook = await createHook(registry, ADMIN, { url: receiver.url, events: ['push'] });
+      const other = await createHook(registry, ADMIN, { url: receiver.url, events: ['push'] });
+      const sent: number[] = [];
+      for (let i = 0; i < 5; i++) sent.push((await api<DeliveryJson>(registry, 'POST', `/webhooks/${hook.id}/test`, { auth: ADMIN, json: {} })).body.id);
+      assertStatus(await api(registry, 'POST', `/webhooks/${other.id}/test`, { auth: ADMIN, json: {} }), 200);
+      assert.deepEqual((await deliveries(registry, hook.id)).map((d) => d.id), sent.slice(2).reverse());
+      assert.equal((await deliveries(registry, other.id)).length, 1, 'another webhook’s log is its own');
+    } finally {
+      await registry.stop();
+      await receiver.stop();
+    }
+  });
+});
