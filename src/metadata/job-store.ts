@@ -168,18 +168,9 @@ export class KyselyJobStore implements JobStore {
     if (limit <= 0) return Promise.resolve([]);
     return this.db.transaction().execute(async (trx) => {
       const now = Date.now();
-      // A lease that ran out on the last attempt: its node died (or hung) running it every time.
-      await trx
-        .updateTable('jobs')
-        .set({ state: 'dead', last_error: 'the node running its last attempt stopped renewing the lease', locked_by: null, locked_until: null, finished_at: now, updated_at: now })
-        .where('kind', '=', kind)
-        .where('state', '=', 'running')
-        .where('locked_until', '<', now)
-        .whereRef('attempts', '>=', 'max_attempts')
-        .execute();
-      const due = await trx
+      const found = await trx
         .selectFrom('jobs')
-        .select('id')
+        .select(['id', 'state', 'attempts', 'max_attempts'])
         .where('kind', '=', kind)
         // The partial index of unfinished jobs (migration 0015): finished ones are never read.
         .where(isOpen('jobs'))
@@ -206,6 +197,21 @@ export class KyselyJobStore implements JobStore {
         .limit(limit)
         .$if(this.rowLocks, (q) => q.forUpdate().skipLocked())
         .execute();
+      // A lease that ran out on the last attempt: its node died (or hung) running it every time.
+      // Found with the due jobs, so a claim with nothing of the sort costs no extra statement.
+      const lapsed = found.filter((row) => row.state === 'running' && Number(row.attempts) >= Number(row.max_attempts));
+      if (lapsed.length > 0) {
+        await trx
+          .updateTable('jobs')
+          .set({ state: 'dead', last_error: 'the node running its last attempt stopped renewing the lease', locked_by: null, locked_until: null, finished_at: now, updated_at: now })
+          .where(
+            'id',
+            'in',
+            lapsed.map((row) => row.id),
+          )
+          .execute();
+      }
+      const due = found.filter((row) => !lapsed.includes(row));
       if (due.length === 0) return [];
       const rows = await trx
         .updateTable('jobs')
