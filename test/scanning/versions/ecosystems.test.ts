@@ -20,6 +20,8 @@ describe('comparatorFor: OSV ecosystem strings to orderings', () => {
       ['crates.io', 'SemVer'],
       ['Go', 'SemVer'],
       ['PyPI', 'PEP 440'],
+      ['Maven', 'Maven'],
+      ['Maven:https://maven.google.com', 'Maven'],
       ['RubyGems', 'RubyGems'],
     ];
     assert.deepEqual(

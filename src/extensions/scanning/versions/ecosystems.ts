@@ -1,6 +1,7 @@
 import { apkVersion } from './apk-version.js';
 import type { VersionComparator } from './comparator.js';
 import { dpkgVersion } from './dpkg-version.js';
+import { mavenVersion } from './maven-version.js';
 import { pep440Version } from './pep440-version.js';
 import { rpmVersion } from './rpm-version.js';
 import { rubygemsVersion } from './rubygems-version.js';
@@ -27,6 +28,7 @@ const BY_ECOSYSTEM: Record<string, VersionComparator> = {
   'crates.io': semverVersion,
   Go: semverVersion,
   PyPI: pep440Version,
+  Maven: mavenVersion,
   RubyGems: rubygemsVersion,
 };
 
