@@ -13,6 +13,6 @@ import { pythonMetadata } from './python-metadata.js';
 export const CATALOGUERS: readonly Cataloguer[] = [osRelease, dpkgStatus, dpkgDistroless, apkInstalled, npmPackageJson, pythonMetadata];
 
 /** The cataloguer of a normalised layer path, if any. */
-export function cataloguerFor(path: string, cataloguers: readonly Cataloguer[] = CATALOGUERS): Cataloguer | undefined {
-  return cataloguers.find((cataloguer) => cataloguer.matches(path));
+export function cataloguerFor(path: string): Cataloguer | undefined {
+  return CATALOGUERS.find((cataloguer) => cataloguer.matches(path));
 }

@@ -1,8 +1,7 @@
 import { addAbortSignal, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
-import type { Cataloguer } from './cataloguer.js';
-import { CATALOGUERS, cataloguerFor } from './cataloguers.js';
+import { cataloguerFor } from './cataloguers.js';
 import { decompressorFor, peek, sniffCompression } from './compression.js';
 import { LayerInventoryBuilder } from './layer-inventory-builder.js';
 import { normaliseEntryName, whiteoutOf } from './layer-paths.js';
@@ -19,17 +18,15 @@ export interface InventoryLimits {
   errors: number;
 }
 
-export const DEFAULT_LIMITS: InventoryLimits = { databaseBytes: 8 * 1024 * 1024, manifestBytes: 256 * 1024, errors: 100 };
+const DEFAULT_LIMITS: InventoryLimits = { databaseBytes: 8 * 1024 * 1024, manifestBytes: 256 * 1024, errors: 100 };
 
 export interface ReadLayerOptions {
   /** Aborting destroys the blob stream; readLayer then rejects with a LayerReadError. */
   signal?: AbortSignal;
   limits?: Partial<InventoryLimits>;
-  /** The cataloguers to read with; all of them unless a caller (a test) narrows the list. */
-  cataloguers?: readonly Cataloguer[];
 }
 
-/** A regular file's bytes, when the archive says it has no more than `cap` of them. */
+/** A catalogued file's bytes: `size` is the header's, already checked against the cap. */
 async function contentOf(entry: Entry, size: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   // tar-stream's entry streams carry Buffers (its typings say unknown).
@@ -48,7 +45,7 @@ function drain(entry: Entry): void {
   entry.resume();
 }
 
-async function readEntry(entry: Entry, inventory: LayerInventoryBuilder, limits: InventoryLimits, cataloguers: readonly Cataloguer[]): Promise<void> {
+async function readEntry(entry: Entry, inventory: LayerInventoryBuilder, limits: InventoryLimits): Promise<void> {
   const { header } = entry;
   const named = normaliseEntryName(header.name);
   if ('escapes' in named) {
@@ -66,7 +63,7 @@ async function readEntry(entry: Entry, inventory: LayerInventoryBuilder, limits:
   }
   // Links are not followed: the file they name is catalogued where it really lies.
   if (header.type !== 'file' && header.type !== 'contiguous-file') return drain(entry);
-  const cataloguer = cataloguerFor(path, cataloguers);
+  const cataloguer = cataloguerFor(path);
   if (cataloguer === undefined) return drain(entry);
   const cap = cataloguer.sizeClass === 'database' ? limits.databaseBytes : limits.manifestBytes;
   if (header.size > cap) {
@@ -97,7 +94,6 @@ async function readEntry(entry: Entry, inventory: LayerInventoryBuilder, limits:
  */
 export async function readLayer(stream: Readable, options: ReadLayerOptions = {}): Promise<LayerInventory> {
   const limits: InventoryLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const cataloguers = options.cataloguers ?? CATALOGUERS;
   if (options.signal !== undefined) addAbortSignal(options.signal, stream);
   let compression: LayerInventory['compression'] = 'none';
   try {
@@ -110,7 +106,7 @@ export async function readLayer(stream: Readable, options: ReadLayerOptions = {}
     const feeding = decompressor === undefined ? pipeline(whole, tar) : pipeline(whole, decompressor, tar);
     const walking = (async () => {
       try {
-        for await (const entry of tar) await readEntry(entry, inventory, limits, cataloguers);
+        for await (const entry of tar) await readEntry(entry, inventory, limits);
       } catch (error) {
         tar.destroy(error as Error);
         throw error;
