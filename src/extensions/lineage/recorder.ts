@@ -51,8 +51,15 @@ export class LineageRecorder {
     return image;
   }
 
+  /**
+   * Reads through the store's stat and BlobService.read, not BlobService.open: open renews a stale
+   * GC lease (it serves clients about to reference the blob), and a background read must never
+   * keep an unreferenced blob from being collected.
+   */
   private async readBlob(repository: string, digest: string): Promise<Buffer> {
-    const blob = await this.deps.blobs.open(repository, parseDigest(digest));
+    const record = await this.deps.store.blobs.stat(repository, digest);
+    if (!record) return Buffer.alloc(0);
+    const blob = await this.deps.blobs.read(parseDigest(digest), { digest: record.digest, size: record.size });
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of blob.stream) {
